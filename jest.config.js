@@ -1,0 +1,24 @@
+// Jest runs TypeScript as ESM (our dependencies are ESM-only); see NOTES on jest 30 + ts-jest.
+const base = {
+  preset: 'ts-jest/presets/default-esm',
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] }
+}
+
+export default {
+  projects: [
+    // Pure logic, no I/O beyond fixture files.
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
+    // Real HTTP servers on 127.0.0.1, no cluster needed.
+    { ...base, displayName: 'http', testMatch: ['<rootDir>/__tests__/http/**/*.test.ts'] },
+    // A real kube-apiserver: refuses to run (fails) without one.
+    {
+      ...base,
+      displayName: 'cluster',
+      testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts', '<rootDir>/__tests__/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/__tests__/support/require-cluster.js'
+    }
+  ]
+}

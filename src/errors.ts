@@ -1,0 +1,54 @@
+/**
+ * One error type for every way a stage can end badly. `code` is the stable,
+ * machine-readable `failure-reason` output; `message` is what a person reads.
+ * `file`/`line` turn into an error annotation on the manifest or smoke file.
+ */
+export type FailureCode =
+  | 'InvalidInput'
+  | 'InvalidManifest'
+  | 'ClusterUnreachable'
+  | 'NamespaceGuard'
+  | 'ScopeViolation'
+  | 'MissingReference'
+  | 'CrossEnvironmentReference'
+  | 'PreflightFailed'
+  | 'ApplyConflict'
+  | 'ApplyFailed'
+  | 'CrashLoop'
+  | 'ImagePull'
+  | 'ContainerConfig'
+  | 'Unschedulable'
+  | 'ProgressDeadline'
+  | 'JobFailed'
+  | 'ResourceFailed'
+  | 'Timeout'
+  | 'SmokeFailed'
+  | 'InvalidSmokeSpec'
+  | 'PromotionRefused'
+  | 'ParityFailed'
+  | 'Internal'
+
+export interface ErrorLocation {
+  file: string
+  line?: number
+  column?: number
+}
+
+export class StageError extends Error {
+  readonly code: FailureCode
+  readonly location?: ErrorLocation
+  /** Further lines (one per object or field) shown under the message. */
+  readonly details: string[]
+
+  constructor(code: FailureCode, message: string, options: { location?: ErrorLocation; details?: string[]; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'StageError'
+    this.code = code
+    this.location = options.location
+    this.details = options.details ?? []
+  }
+}
+
+export function isStageError(error: unknown): error is StageError {
+  return error instanceof StageError
+}
