@@ -55,7 +55,7 @@ build_kubernetes() {
     echo
     # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with
     # local paths that do not exist in the module zip: point each at its published tag.
-    grep -oE '^[[:space:]]*k8s\.io/[A-Za-z0-9._/-]+ v0\.0\.0' "$modfile" | awk '{print $1}' | sort -u |
+    grep -E '^[[:space:]]*k8s\.io/[A-Za-z0-9._/-]+ v0\.0\.0([[:space:]]|$)' "$modfile" | awk '{print $1}' | sort -u |
       while read -r m; do echo "replace $m => $m $KUBERNETES_STAGING_VERSION"; done
   } >"$dir/go.mod"
   rm -f "$dir/go.sum"

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Starts a real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler and KWOK (which plays the kubelets of
+# fake nodes, so Deployments really roll out). Builds the binaries first if they
+# are not cached. Writes $KUBE_STAGE_CLUSTER_DIR/kubeconfig (default .cluster/).
+# stop.sh ends every process this started, by PID.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+state=${KUBE_STAGE_CLUSTER_DIR:-$repo/.cluster}
+nodes=${KUBE_STAGE_CLUSTER_NODES:-2}
+
+step() { printf '[cluster] %s\n' "$*" >&2; }
+# A failing step names its component and shows its log's tail.
+fail() {
+  local component=$1; shift
+  printf '[cluster] FAILED: %s: %s\n' "$component" "$*" >&2
+  if [ -f "$state/logs/$component.log" ]; then
+    printf '[cluster] last lines of %s:\n' "$state/logs/$component.log" >&2
+    tail -n 25 "$state/logs/$component.log" >&2
+  fi
+  "$here/stop.sh" >&2 || true
+  exit 1
+}
+
+if [ -d "$state/pids" ] && [ -n "$(ls -A "$state/pids" 2>/dev/null)" ]; then
+  step "a previous cluster in $state is still recorded; stopping it first"
+  "$here/stop.sh"
+fi
+
+bin=$("$here/build.sh" | tail -n 1)
+[ -x "$bin/kube-apiserver" ] || fail build "binaries missing in $bin"
+
+rm -rf "$state"
+mkdir -p "$state/pids" "$state/logs" "$state/pki" "$state/etcd" "$state/stages"
+
+free_port() {
+  # Asks the kernel for a free port (bind to 0). A tiny race remains; acceptable for a test cluster.
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+etcd_client_port=$(free_port); etcd_peer_port=$(free_port); api_port=$(free_port)
+printf 'ETCD_PORT=%s\nAPI_PORT=%s\n' "$etcd_client_port" "$api_port" >"$state/ports"
+
+step "certificates: throwaway CA, apiserver serving cert, admin client cert, service-account keys"
+pki=$state/pki
+(
+  cd "$pki"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=kube-stage-test-ca" -keyout ca.key -out ca.crt
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver" -keyout apiserver.key -out apiserver.csr
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc,IP:10.96.0.1\n' >apiserver.ext
+  openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile apiserver.ext -out apiserver.crt
+  openssl req -newkey rsa:2048 -nodes -subj "/O=system:masters/CN=kube-stage-admin" -keyout admin.key -out admin.csr
+  openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -out admin.crt
+  openssl genrsa -out sa.key 2048
+  openssl rsa -in sa.key -pubout -out sa.pub
+) >"$state/logs/pki.log" 2>&1 || fail pki "openssl could not create the certificates"
+
+# Starts a component in the background, recording its PID for stop.sh.
+launch() {
+  local name=$1; shift
+  nohup "$@" >"$state/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$state/pids/$(ls "$state/pids" | wc -l | tr -d ' ')-$name.pid"
+}
+# Waits until a command succeeds, failing the component if its process dies or time runs out.
+wait_for() {
+  local name=$1 seconds=$2; shift 2
+  local pidfile; pidfile=$(ls "$state/pids"/*-"$name".pid)
+  local deadline=$(( $(date +%s) + seconds ))
+  until "$@" >/dev/null 2>&1; do
+    kill -0 "$(cat "$pidfile")" 2>/dev/null || fail "$name" "the process exited"
+    [ "$(date +%s)" -lt "$deadline" ] || fail "$name" "not ready after ${seconds}s"
+    sleep 0.3
+  done
+}
+
+step "etcd $("$bin/etcd" --version | head -n 1 | awk '{print $3}') on 127.0.0.1:$etcd_client_port"
+launch etcd "$bin/etcd" --name default --data-dir "$state/etcd" \
+  --listen-client-urls "http://127.0.0.1:$etcd_client_port" --advertise-client-urls "http://127.0.0.1:$etcd_client_port" \
+  --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
+  --initial-cluster "default=http://127.0.0.1:$etcd_peer_port" --unsafe-no-fsync --log-level warn
+wait_for etcd 30 curl -sf "http://127.0.0.1:$etcd_client_port/health"
+
+step "kube-apiserver on https://127.0.0.1:$api_port"
+launch kube-apiserver "$bin/kube-apiserver" \
+  --etcd-servers "http://127.0.0.1:$etcd_client_port" \
+  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+  --endpoint-reconciler-type none \
+  --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
+  --client-ca-file "$pki/ca.crt" \
+  --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
+  --service-account-issuer https://kubernetes.default.svc.cluster.local \
+  --service-cluster-ip-range 10.96.0.0/16 \
+  --authorization-mode RBAC --disable-admission-plugins ServiceAccount \
+  --allow-privileged=true --cert-dir "$state/pki/apiserver-certs" -v=1
+curl_api() { curl -sf --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "https://127.0.0.1:$api_port$1"; }
+wait_for kube-apiserver 90 curl_api /readyz
+
+kubeconfig=$state/kubeconfig
+cat >"$kubeconfig" <<KCFG
+apiVersion: v1
+kind: Config
+clusters:
+- name: kube-stage-test
+  cluster:
+    server: https://127.0.0.1:$api_port
+    certificate-authority-data: $(base64 -w0 <"$pki/ca.crt")
+users:
+- name: kube-stage-admin
+  user:
+    client-certificate-data: $(base64 -w0 <"$pki/admin.crt")
+    client-key-data: $(base64 -w0 <"$pki/admin.key")
+contexts:
+- name: kube-stage-test
+  context: { cluster: kube-stage-test, user: kube-stage-admin }
+current-context: kube-stage-test
+KCFG
+kubectl=("$bin/kubectl" --kubeconfig "$kubeconfig")
+
+step "kube-controller-manager"
+launch kube-controller-manager "$bin/kube-controller-manager" --kubeconfig "$kubeconfig" \
+  --authentication-kubeconfig "$kubeconfig" --authorization-kubeconfig "$kubeconfig" \
+  --leader-elect=false --secure-port 0 \
+  --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
+  --service-cluster-ip-range 10.96.0.0/16 --cluster-name kube-stage-test \
+  --node-monitor-grace-period 40s --concurrent-deployment-syncs 10 --concurrent-replicaset-syncs 10 -v=1
+step "kube-scheduler"
+launch kube-scheduler "$bin/kube-scheduler" --kubeconfig "$kubeconfig" \
+  --authentication-kubeconfig "$kubeconfig" --authorization-kubeconfig "$kubeconfig" \
+  --leader-elect=false --secure-port 0 -v=1
+
+# KWOK's stock stages, plus ours (test/cluster/stages): the stock pod-ready stage
+# skips pods labelled kube-stage.test/behaviour so our stages can make them fail.
+stock=$bin/kwok-stages
+cp "$stock/node/fast/node-initialize.yaml" "$stock/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
+  "$stock/pod/fast/pod-complete.yaml" "$stock/pod/fast/pod-delete.yaml" "$state/stages/"
+awk '{ print } /^    matchExpressions:$/ && !done { print "    - key: '"'"'.metadata.labels[\"kube-stage.test/behaviour\"]'"'"'"; print "      operator: '"'"'DoesNotExist'"'"'"; done=1 }' \
+  "$stock/pod/fast/pod-ready.yaml" >"$state/stages/pod-ready.yaml"
+cp "$here"/stages/*.yaml "$state/stages/"
+stage_args=()
+for f in "$state"/stages/*.yaml; do stage_args+=(--config "$f"); done
+step "kwok ($nodes fake nodes)"
+launch kwok "$bin/kwok" --kubeconfig "$kubeconfig" --manage-all-nodes=false \
+  --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+  --cidr 10.244.0.1/16 --node-ip 10.0.0.1 --node-lease-duration-seconds 40 "${stage_args[@]}"
+
+for i in $(seq 1 "$nodes"); do
+  cat <<NODE
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-$i
+  annotations: { kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0" }
+  labels: { type: kwok, kubernetes.io/hostname: kwok-node-$i, kubernetes.io/os: linux, kubernetes.io/arch: amd64 }
+status:
+  allocatable: { cpu: "32", memory: 256Gi, pods: "110" }
+  capacity: { cpu: "32", memory: 256Gi, pods: "110" }
+---
+NODE
+done >"$state/nodes.yaml"
+"${kubectl[@]}" apply -f "$state/nodes.yaml" >"$state/logs/nodes.log" 2>&1 || fail nodes "could not create the fake nodes"
+
+# Pods can schedule only once the node-lifecycle controller has removed the not-ready taints.
+nodes_schedulable() {
+  "${kubectl[@]}" wait --for=condition=Ready node --all --timeout=1s &&
+    [ -z "$("${kubectl[@]}" get nodes -o jsonpath='{range .items[*]}{.spec.taints}{end}')" ]
+}
+wait_for kwok 90 nodes_schedulable
+wait_for kube-controller-manager 60 "${kubectl[@]}" get serviceaccount default -n default
+
+version=$(curl_api /version | sed -n 's/.*"gitVersion": "\(.*\)".*/\1/p')
+step "ready: kube-apiserver $version, $nodes nodes, kubeconfig $kubeconfig"
+echo "$kubeconfig"
