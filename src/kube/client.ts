@@ -1,0 +1,177 @@
+/**
+ * The one place that talks to the API server. Authentication and transport
+ * (tokens, client certificates, exec plugins, OIDC, proxies) are client-node's
+ * KubeConfig and RequestContext. Bodies stay plain JSON rather than going
+ * through KubernetesObjectApi's typed deserializer, which turns timestamps into
+ * Dates and drops fields it does not know: status rules and change detection
+ * need the wire format, and server-side apply needs the HTTP status (201 = created).
+ */
+import { KubeConfig, RequestContext, HttpMethod } from '@kubernetes/client-node'
+import { fetch, type Dispatcher, type Response } from 'undici'
+import { StageError } from '../errors.js'
+import { apiErrorFrom, describeConnectionFailure } from './errors.js'
+
+export interface ClusterConnection {
+  /** Kubeconfig content (from the `kubeconfig` input); when absent, KUBECONFIG or ~/.kube/config. */
+  kubeconfig?: string
+  context?: string
+}
+
+export interface ApiResource {
+  name: string
+  kind: string
+  namespaced: boolean
+  verbs: string[]
+}
+
+export interface JsonResponse<T> {
+  status: number
+  body: T
+}
+
+export interface KubeClient {
+  readonly server: string
+  readonly kubeConfig: KubeConfig
+  /** Any verb, JSON in and out; throws KubeApiError on an error status. */
+  send<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, contentType?: string): Promise<JsonResponse<T>>
+  /** GET a path and parse the JSON body; throws KubeApiError on an error status. */
+  getJson<T>(path: string): Promise<T>
+  /** GET a path as text (pod logs). */
+  getText(path: string): Promise<string>
+  /** A streaming GET (watch); the caller reads the body. */
+  stream(path: string, signal: AbortSignal): Promise<Response>
+  /** Discovery for one apiVersion, fetched once and shared by every later call. */
+  resourceFor(apiVersion: string, kind: string): Promise<ApiResource | undefined>
+  close(): Promise<void>
+}
+
+/** Secret material in a kubeconfig, to be masked before anything is logged. */
+export function kubeconfigSecrets(kc: KubeConfig): string[] {
+  const secrets: string[] = []
+  for (const user of kc.users) {
+    for (const value of [user.token, user.password, user.keyData, user.certData]) {
+      if (value) secrets.push(value)
+    }
+  }
+  return secrets
+}
+
+export function loadKubeConfig(connection: ClusterConnection): KubeConfig {
+  const kc = new KubeConfig()
+  try {
+    if (connection.kubeconfig) kc.loadFromString(connection.kubeconfig)
+    else kc.loadFromDefault()
+  } catch (error) {
+    // Never echo the content: it holds credentials.
+    throw new StageError(
+      'InvalidInput',
+      `The kubeconfig could not be read: ${(error as Error).message.split('\n')[0]}. Pass a kubeconfig's YAML in the kubeconfig input, or set KUBECONFIG.`
+    )
+  }
+  if (connection.context) {
+    if (!kc.contexts.some(c => c.name === connection.context)) {
+      throw new StageError(
+        'InvalidInput',
+        `The kubeconfig has no context named "${connection.context}" (it has: ${kc.contexts.map(c => c.name).join(', ') || 'none'}).`
+      )
+    }
+    kc.setCurrentContext(connection.context)
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new StageError(
+      'InvalidInput',
+      'The kubeconfig selects no cluster: set current-context, or the context input, to a context whose cluster exists.'
+    )
+  }
+  return kc
+}
+
+type DispatcherFactory = (...args: unknown[]) => unknown
+
+/**
+ * client-node builds a new undici Agent for every request when client
+ * certificates are used, so every request pays a TLS handshake. One shared
+ * dispatcher per cluster keeps connections alive across a whole stage.
+ */
+function shareDispatcher(kc: KubeConfig): void {
+  const target = kc as unknown as { createDispatcher: DispatcherFactory }
+  const create = target.createDispatcher.bind(kc)
+  const cache = new Map<string, unknown>()
+  target.createDispatcher = (cluster: unknown, options: unknown) => {
+    const key = (cluster as { name?: string; server?: string } | null)?.server ?? ''
+    if (!cache.has(key)) cache.set(key, create(cluster, options))
+    return cache.get(key)
+  }
+}
+
+export async function createClient(connection: ClusterConnection): Promise<KubeClient> {
+  const kc = loadKubeConfig(connection)
+  shareDispatcher(kc)
+  const server = kc.getCurrentCluster()!.server
+
+  async function request(
+    path: string,
+    options: { method?: string; body?: unknown; contentType?: string; signal?: AbortSignal } = {}
+  ): Promise<Response> {
+    const url = `${server}${path}`
+    const context = new RequestContext(url, (options.method ?? 'GET') as HttpMethod)
+    await kc.applySecurityAuthentication(context)
+    const headers: Record<string, string> = { ...context.getHeaders(), accept: 'application/json' }
+    if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json'
+    const response = await fetch(url, {
+      method: options.method ?? 'GET',
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+      dispatcher: context.getDispatcher() as Dispatcher | undefined
+    })
+    if (!response.ok) throw apiErrorFrom(response.status, await response.text())
+    return response
+  }
+
+  const discovery = new Map<string, Promise<ApiResource[] | undefined>>()
+  function resourcesOf(apiVersion: string): Promise<ApiResource[] | undefined> {
+    let pending = discovery.get(apiVersion)
+    if (!pending) {
+      const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`
+      pending = request(path)
+        .then(r => r.json() as Promise<{ resources: ApiResource[] }>)
+        .then(list => list.resources.filter(r => !r.name.includes('/')))
+        .catch(error => {
+          if ((error as { status?: number }).status === 404) return undefined
+          discovery.delete(apiVersion)
+          throw error
+        })
+      discovery.set(apiVersion, pending)
+    }
+    return pending
+  }
+
+  return {
+    server,
+    kubeConfig: kc,
+    send: async <T>(method: string, path: string, body?: unknown, contentType?: string) => {
+      const response = await request(path, { method, body, contentType })
+      return { status: response.status, body: (await response.json()) as T }
+    },
+    getJson: async <T>(path: string) => (await (await request(path)).json()) as T,
+    getText: async (path: string) => (await request(path)).text(),
+    stream: (path: string, signal: AbortSignal) => request(path, { signal }),
+    resourceFor: async (apiVersion: string, kind: string) =>
+      (await resourcesOf(apiVersion))?.find(r => r.kind === kind),
+    close: async () => {
+      // Nothing to close explicitly: keep-alive sockets are unref'd by undici.
+    }
+  }
+}
+
+/** Checks the cluster answers, and returns its version; the error says which server and why not. */
+export async function verifyConnection(client: KubeClient): Promise<string> {
+  try {
+    const version = await client.getJson<{ gitVersion: string }>('/version')
+    return version.gitVersion
+  } catch (error) {
+    throw new StageError('ClusterUnreachable', describeConnectionFailure(error, client.server), { cause: error })
+  }
+}
+
