@@ -8,7 +8,7 @@ export default async function requireCluster() {
   if (!kubeconfig) {
     throw new Error(
       'KUBE_STAGE_TEST_KUBECONFIG is not set: cluster tests need a real kube-apiserver. ' +
-        'Run `npm test` (it starts the local control plane), or set it to an existing cluster\'s kubeconfig.'
+        "Run `npm test` (it starts the local control plane), or set it to an existing cluster's kubeconfig."
     )
   }
   if (!existsSync(kubeconfig)) {

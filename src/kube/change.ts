@@ -55,7 +55,11 @@ export function classifyChange(
 ): ApplyAction {
   if (!live) return 'created'
   // Until we own our fields, applying is not a no-op even when values match.
-  const managed = live.metadata?.managedFields?.some(f => f.manager === fieldManager && f.operation === 'Apply')
+  const managed = live.metadata?.managedFields?.some(
+    f => f.manager === fieldManager && f.operation === 'Apply'
+  )
   if (!managed) return 'configured'
-  return jsonEqual(comparable(dryRun, ignoredAnnotations), comparable(live, ignoredAnnotations)) ? 'unchanged' : 'configured'
+  return jsonEqual(comparable(dryRun, ignoredAnnotations), comparable(live, ignoredAnnotations))
+    ? 'unchanged'
+    : 'configured'
 }

@@ -33,7 +33,12 @@ export interface KubeClient {
   readonly server: string
   readonly kubeConfig: KubeConfig
   /** Any verb, JSON in and out; throws KubeApiError on an error status. */
-  send<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, contentType?: string): Promise<JsonResponse<T>>
+  send<T>(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    body?: unknown,
+    contentType?: string
+  ): Promise<JsonResponse<T>>
   /** GET a path and parse the JSON body; throws KubeApiError on an error status. */
   getJson<T>(path: string): Promise<T>
   /** GET a path as text (pod logs). */
@@ -171,7 +176,8 @@ export async function verifyConnection(client: KubeClient): Promise<string> {
     const version = await client.getJson<{ gitVersion: string }>('/version')
     return version.gitVersion
   } catch (error) {
-    throw new StageError('ClusterUnreachable', describeConnectionFailure(error, client.server), { cause: error })
+    throw new StageError('ClusterUnreachable', describeConnectionFailure(error, client.server), {
+      cause: error
+    })
   }
 }
-

@@ -88,8 +88,10 @@ export function describeConnectionFailure(error: unknown, server: string): strin
   const detail = cause?.message ?? String(error)
   let hint = 'check that the kubeconfig points at a running cluster and that this runner can reach it'
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') hint = 'the host name does not resolve from this runner'
-  else if (code === 'ECONNREFUSED') hint = 'nothing is listening there: is the cluster running, and is the port right?'
-  else if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') hint = 'the connection timed out: a firewall or a private endpoint this runner cannot reach?'
+  else if (code === 'ECONNREFUSED')
+    hint = 'nothing is listening there: is the cluster running, and is the port right?'
+  else if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT')
+    hint = 'the connection timed out: a firewall or a private endpoint this runner cannot reach?'
   else if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/i.test(code)) hint = TLS_HINT
   return `Cannot reach the Kubernetes API at ${server}: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}; ${hint}.`
 }

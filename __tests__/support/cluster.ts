@@ -1,0 +1,46 @@
+/**
+ * The test cluster, read back through client-node's own typed APIs, so the
+ * assertions do not rely on the code under test.
+ */
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node'
+import { readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+
+export function kubeconfigPath(): string {
+  const file = process.env.KUBE_STAGE_TEST_KUBECONFIG
+  if (!file) throw new Error('KUBE_STAGE_TEST_KUBECONFIG is not set (run the suite with `npm test`)')
+  return file
+}
+
+export function kubeconfigText(): string {
+  return readFileSync(kubeconfigPath(), 'utf8')
+}
+
+export function testKubeConfig(): KubeConfig {
+  const kc = new KubeConfig()
+  kc.loadFromFile(kubeconfigPath())
+  return kc
+}
+
+export const core = () => testKubeConfig().makeApiClient(CoreV1Api)
+export const apps = () => testKubeConfig().makeApiClient(AppsV1Api)
+
+/** A namespace name no other test uses. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`
+}
+
+export async function deleteNamespace(name: string): Promise<void> {
+  await core()
+    .deleteNamespace({ name })
+    .catch(() => undefined)
+}
+
+export async function namespaceExists(name: string): Promise<boolean> {
+  try {
+    await core().readNamespace({ name })
+    return true
+  } catch {
+    return false
+  }
+}

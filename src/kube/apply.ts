@@ -1,0 +1,316 @@
+/**
+ * Server-side apply of a whole manifest set: one discovery pass, one list per
+ * kind for the live state, a dry run of every object before any write, then
+ * tiers applied in order with bounded concurrency inside each tier.
+ */
+import { StageError, type ErrorLocation } from '../errors.js'
+import { settleConcurrent } from '../concurrency.js'
+import type { KubeObject } from '../manifests/types.js'
+import { displayName, objectKey } from '../manifests/objects.js'
+import type { ApiResource, KubeClient } from './client.js'
+import { asKubeApiError, type KubeApiError } from './errors.js'
+import { classifyChange, type ApplyAction } from './change.js'
+import { collectionPath, objectPath, withQuery } from './paths.js'
+
+export interface ApplyOptions {
+  fieldManager: string
+  force: boolean
+  concurrency: number
+  /** Annotations that change every run and must not make an object "configured". */
+  volatileAnnotations: readonly string[]
+  /** Where each object came from, for error annotations. */
+  locate?: (object: KubeObject) => ErrorLocation | undefined
+}
+
+export interface PlannedObject {
+  object: KubeObject
+  resource: ApiResource
+  live?: KubeObject
+  /** The object as the server would store it; absent when it could not be dry-run yet (CRD in the same set). */
+  preview?: KubeObject
+  action: ApplyAction
+}
+
+export interface AppliedObject {
+  object: KubeObject
+  action: ApplyAction
+}
+
+const APPLY_CONTENT_TYPE = 'application/apply-patch+yaml'
+
+/** Discovery for every kind in the set; kinds defined by a CRD in the same set are resolved from it. */
+export async function resolveResources(
+  client: KubeClient,
+  objects: KubeObject[]
+): Promise<Map<string, ApiResource>> {
+  const pending = new Map<string, KubeObject>()
+  for (const object of objects) pending.set(`${object.apiVersion}|${object.kind}`, object)
+  const declared = crdResources(objects)
+  const resolved = new Map<string, ApiResource>()
+  const unknown: string[] = []
+  await Promise.all(
+    [...pending.entries()].map(async ([typeKey, object]) => {
+      const resource = (await client.resourceFor(object.apiVersion, object.kind)) ?? declared.get(typeKey)
+      if (resource) resolved.set(typeKey, resource)
+      else unknown.push(typeKey)
+    })
+  )
+  if (unknown.length > 0) {
+    const details = objects
+      .filter(o => unknown.includes(`${o.apiVersion}|${o.kind}`))
+      .map(
+        o =>
+          `${displayName(o)}: the cluster has no kind ${o.kind} in ${o.apiVersion} (is its CustomResourceDefinition installed?)`
+      )
+    throw new StageError(
+      'PreflightFailed',
+      `${details.length} object(s) have a kind the cluster does not know; nothing was applied.`,
+      {
+        details
+      }
+    )
+  }
+  return resolved
+}
+
+/** Resources that CRDs in this very set will define, so their custom resources can be planned. */
+function crdResources(objects: KubeObject[]): Map<string, ApiResource> {
+  const result = new Map<string, ApiResource>()
+  for (const crd of objects) {
+    if (crd.kind !== 'CustomResourceDefinition') continue
+    const spec = crd.spec as {
+      group: string
+      scope: string
+      names: { kind: string; plural: string }
+      versions?: { name: string }[]
+    }
+    for (const version of spec.versions ?? []) {
+      result.set(`${spec.group}/${version.name}|${spec.names.kind}`, {
+        name: spec.names.plural,
+        kind: spec.names.kind,
+        namespaced: spec.scope === 'Namespaced',
+        verbs: [],
+        pendingCrd: true
+      } as ApiResource)
+    }
+  }
+  return result
+}
+
+function isPendingCrd(resource: ApiResource): boolean {
+  return (resource as ApiResource & { pendingCrd?: boolean }).pendingCrd === true
+}
+
+function typeKeyOf(object: KubeObject): string {
+  return `${object.apiVersion}|${object.kind}`
+}
+
+function pathOf(object: KubeObject, resource: ApiResource): string {
+  return objectPath(
+    object.apiVersion,
+    resource,
+    resource.namespaced ? object.metadata.namespace : undefined,
+    object.metadata.name
+  )
+}
+
+/** One LIST per (kind, namespace) instead of one GET per object. */
+async function fetchLive(
+  client: KubeClient,
+  objects: KubeObject[],
+  resources: Map<string, ApiResource>
+): Promise<Map<string, KubeObject>> {
+  const groups = new Map<string, { apiVersion: string; resource: ApiResource; namespace?: string }>()
+  for (const object of objects) {
+    const resource = resources.get(typeKeyOf(object))!
+    if (isPendingCrd(resource)) continue
+    const namespace = resource.namespaced ? object.metadata.namespace : undefined
+    groups.set(`${object.apiVersion}|${resource.name}|${namespace ?? ''}`, {
+      apiVersion: object.apiVersion,
+      resource,
+      namespace
+    })
+  }
+  const live = new Map<string, KubeObject>()
+  await Promise.all(
+    [...groups.values()].map(async ({ apiVersion, resource, namespace }) => {
+      const list = await client.getJson<{ items: KubeObject[] }>(
+        collectionPath(apiVersion, resource, namespace)
+      )
+      for (const item of list.items) {
+        live.set(objectKey({ ...item, apiVersion, kind: resource.kind }), {
+          ...item,
+          apiVersion,
+          kind: resource.kind
+        })
+      }
+    })
+  )
+  return live
+}
+
+function applyPath(
+  object: KubeObject,
+  resource: ApiResource,
+  options: ApplyOptions,
+  dryRun: boolean
+): string {
+  return withQuery(pathOf(object, resource), {
+    fieldManager: options.fieldManager,
+    force: options.force ? true : undefined,
+    dryRun: dryRun ? 'All' : undefined
+  })
+}
+
+async function serverSideApply(
+  client: KubeClient,
+  object: KubeObject,
+  resource: ApiResource,
+  options: ApplyOptions,
+  dryRun: boolean
+): Promise<{ status: number; body: KubeObject }> {
+  return client.send<KubeObject>(
+    'PATCH',
+    applyPath(object, resource, options, dryRun),
+    object,
+    APPLY_CONTENT_TYPE
+  )
+}
+
+/** Parses `conflict with "manager" using apps/v1: .spec.replicas` into its parts. */
+function describeConflicts(error: KubeApiError): string[] {
+  return error.causes
+    .filter(c => c.reason === 'FieldManagerConflict')
+    .map(c => {
+      const match = /conflict with "([^"]+)"(?: using [^:]+)?(?:: (.*))?/.exec(c.message ?? '')
+      const field = c.field ?? match?.[2] ?? '?'
+      return match ? `${field} is owned by field manager "${match[1]}"` : (c.message ?? field)
+    })
+}
+
+/** What went wrong with one object, as the server said it. */
+function describeRejection(object: KubeObject, error: unknown): { conflict: boolean; line: string } {
+  const api = asKubeApiError(error)
+  const name = displayName(object)
+  if (!api) return { conflict: false, line: `${name}: ${(error as Error).message}` }
+  if (api.status === 409 && api.causes.some(c => c.reason === 'FieldManagerConflict')) {
+    return { conflict: true, line: `${name}: ${describeConflicts(api).join('; ')}` }
+  }
+  const causes = api.causes
+    .filter(c => c.message && !api.message.includes(c.message))
+    .map(c => (c.field ? `${c.field}: ${c.message}` : c.message))
+  return { conflict: false, line: `${name}: ${api.message}${causes.length ? ` (${causes.join('; ')})` : ''}` }
+}
+
+function rejectionError(
+  failures: { object: KubeObject; error: unknown }[],
+  total: number,
+  options: ApplyOptions,
+  phase: 'dry run' | 'apply'
+): StageError {
+  const described = failures.map(f => describeRejection(f.object, f.error))
+  const conflict = described.some(d => d.conflict)
+  const location = failures.map(f => options.locate?.(f.object)).find(l => l !== undefined)
+  const what = phase === 'dry run' ? 'nothing was applied' : 'objects in earlier tiers were applied'
+  const message = conflict
+    ? `Server-side ${phase} found fields owned by another field manager in ${failures.length} of ${total} object(s); ${what}. ` +
+      'Another tool changed them since this stage last applied: remove them from the manifests, stop the other tool, or set force-conflicts: true to take them over.'
+    : `The API server rejected ${failures.length} of ${total} object(s) in the server-side ${phase}; ${what}.`
+  return new StageError(
+    conflict ? 'ApplyConflict' : phase === 'dry run' ? 'PreflightFailed' : 'ApplyFailed',
+    message,
+    {
+      location,
+      details: described.map(d => d.line)
+    }
+  )
+}
+
+/**
+ * Preflight: every object goes through a server-side dry run (schema,
+ * admission, quota, field ownership) before anything is written. Returns what
+ * applying each object would do.
+ */
+export async function planApply(
+  client: KubeClient,
+  objects: KubeObject[],
+  options: ApplyOptions
+): Promise<PlannedObject[]> {
+  const resources = await resolveResources(client, objects)
+  const live = await fetchLive(client, objects, resources)
+  const outcomes = await settleConcurrent(objects, options.concurrency, async object => {
+    const resource = resources.get(typeKeyOf(object))!
+    const current = live.get(objectKey(object))
+    if (isPendingCrd(resource)) return { object, resource, action: 'created' as ApplyAction }
+    const preview = (await serverSideApply(client, object, resource, options, true)).body
+    const action = classifyChange(preview, current, options.fieldManager, options.volatileAnnotations)
+    return { object, resource, live: current, preview, action }
+  })
+  const failures = outcomes.flatMap((o, i) =>
+    o.status === 'rejected' ? [{ object: objects[i], error: o.reason }] : []
+  )
+  if (failures.length > 0) throw rejectionError(failures, objects.length, options, 'dry run')
+  return outcomes.map(o => (o as PromiseFulfilledResult<PlannedObject>).value)
+}
+
+/** Applies tiers in order; unchanged objects are not sent again. CRDs are waited on until Established. */
+export async function applyPlanned(
+  client: KubeClient,
+  tiers: PlannedObject[][],
+  options: ApplyOptions,
+  onApplied: (applied: AppliedObject) => void = () => {}
+): Promise<AppliedObject[]> {
+  const results: AppliedObject[] = []
+  const total = tiers.reduce((n, t) => n + t.length, 0)
+  for (const tier of tiers) {
+    const outcomes = await settleConcurrent(tier, options.concurrency, async planned => {
+      if (planned.action === 'unchanged')
+        return { object: planned.live ?? planned.object, action: planned.action }
+      const response = await serverSideApply(client, planned.object, planned.resource, options, false)
+      const action: ApplyAction =
+        response.status === 201 ? 'created' : planned.action === 'created' ? 'configured' : planned.action
+      return { object: response.body, action }
+    })
+    const failures = outcomes.flatMap((o, i) =>
+      o.status === 'rejected' ? [{ object: tier[i].object, error: o.reason }] : []
+    )
+    for (const outcome of outcomes) {
+      if (outcome.status === 'fulfilled') {
+        results.push(outcome.value)
+        onApplied(outcome.value)
+      }
+    }
+    if (failures.length > 0) throw rejectionError(failures, total, options, 'apply')
+    const crds = tier.filter(p => p.object.kind === 'CustomResourceDefinition')
+    if (crds.length > 0)
+      await waitForCrdsEstablished(
+        client,
+        crds.map(p => p.object.metadata.name)
+      )
+  }
+  return results
+}
+
+/** A CRD's kinds are servable only once Established; later tiers may hold its custom resources. */
+async function waitForCrdsEstablished(
+  client: KubeClient,
+  names: string[],
+  timeoutMs = 60_000
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (const name of names) {
+    for (;;) {
+      const crd = await client.getJson<{ status?: { conditions?: { type: string; status: string }[] } }>(
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}`
+      )
+      if (crd.status?.conditions?.some(c => c.type === 'Established' && c.status === 'True')) break
+      if (Date.now() > deadline) {
+        throw new StageError(
+          'ApplyFailed',
+          `CustomResourceDefinition ${name} was not Established within ${timeoutMs / 1000}s.`
+        )
+      }
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The stage's namespace: created when missing, labelled with its environment,
+ * and guarded so a stage never deploys into another environment's namespace.
+ */
+import { StageError } from '../errors.js'
+import type { KubeClient } from './client.js'
+import { asKubeApiError } from './errors.js'
+import type { KubeObject } from '../manifests/types.js'
+
+export const ENVIRONMENT_LABEL = 'environment'
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by'
+export const MANAGED_BY = 'kube-stage'
+
+export interface NamespaceState {
+  exists: boolean
+  labels: Record<string, string>
+}
+
+export async function readNamespace(client: KubeClient, name: string): Promise<NamespaceState> {
+  try {
+    const ns = await client.getJson<KubeObject>(`/api/v1/namespaces/${encodeURIComponent(name)}`)
+    return { exists: true, labels: ns.metadata.labels ?? {} }
+  } catch (error) {
+    if (asKubeApiError(error)?.status === 404) return { exists: false, labels: {} }
+    throw error
+  }
+}
+
+/** Refuses a namespace that belongs to another environment. Pure. */
+export function guardNamespace(name: string, environment: string, state: NamespaceState): void {
+  const labelled = state.labels[ENVIRONMENT_LABEL]
+  if (state.exists && labelled !== undefined && labelled !== environment) {
+    throw new StageError(
+      'NamespaceGuard',
+      `Namespace ${name} belongs to environment "${labelled}" (label ${ENVIRONMENT_LABEL}=${labelled}), not "${environment}": nothing was applied. ` +
+        `Deploy ${environment} into its own namespace, or fix the namespace input.`
+    )
+  }
+}
+
+export function namespaceManifest(name: string, environment: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { [ENVIRONMENT_LABEL]: environment, [MANAGED_BY_LABEL]: MANAGED_BY } }
+  }
+}
+
+/**
+ * Ingress only from namespaces of the same environment, as in the reference
+ * write-up. Egress is left open: a policy listing Egress with no rules would
+ * also cut DNS and every external dependency.
+ */
+export function isolationPolicy(namespace: string, environment: string): KubeObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: {
+      name: 'kube-stage-isolate-environment',
+      namespace,
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY }
+    },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { [ENVIRONMENT_LABEL]: environment } } }] }]
+    }
+  }
+}

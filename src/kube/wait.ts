@@ -1,0 +1,244 @@
+/**
+ * Waits for every applied resource at once: one watch per collection, one
+ * stage deadline, readiness judged by the pure per-kind rules after every
+ * change. Ends as soon as everything is Current, or anything is Failed (with
+ * the rule's reason), or the deadline passes (saying what is still missing).
+ */
+import type { KubeObject } from '../manifests/types.js'
+import { displayName, objectKey } from '../manifests/objects.js'
+import type { ApiResource, KubeClient } from './client.js'
+import { collectionPath, withQuery } from './paths.js'
+import { watchCollection, type WatchedObject } from './watch.js'
+import { readinessOf, type Readiness, type ReadinessContext, type ResourceFailure } from './status/index.js'
+
+export interface WaitTarget {
+  object: KubeObject
+  resource: ApiResource
+}
+
+export interface WaitOptions {
+  timeoutMs: number
+  waitForLoadBalancer: boolean
+  log: (line: string) => void
+}
+
+export interface TargetReadiness {
+  object: KubeObject
+  readiness: Readiness
+  /** Milliseconds from the start of the wait until it was first Current. */
+  readyAfterMs?: number
+}
+
+export interface WaitOutcome {
+  state: 'Current' | 'Failed' | 'Timeout'
+  results: TargetReadiness[]
+  failed?: { object: KubeObject; failure: ResourceFailure; logTail?: string }
+  elapsedMs: number
+}
+
+/** Kinds whose only readiness is "the API server accepted it": nothing to watch. */
+const READY_ON_APPLY = new Set([
+  'ConfigMap',
+  'Secret',
+  'ServiceAccount',
+  'Role',
+  'RoleBinding',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'NetworkPolicy',
+  'LimitRange',
+  'ResourceQuota',
+  'PodDisruptionBudget',
+  'Namespace',
+  'PriorityClass',
+  'StorageClass',
+  'IngressClass'
+])
+
+/** Kinds whose readiness depends on their pods (and a Deployment's ReplicaSets). */
+const POD_OWNERS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'Pod'])
+
+function needsWatch(target: WaitTarget, options: WaitOptions): boolean {
+  if (READY_ON_APPLY.has(target.object.kind)) return false
+  if (target.object.kind === 'Service')
+    return options.waitForLoadBalancer && (target.object.spec as { type?: string })?.type === 'LoadBalancer'
+  return true
+}
+
+const LOG_TAIL_LINES = 20
+
+async function fetchLogTail(
+  client: KubeClient,
+  namespace: string,
+  failure: ResourceFailure
+): Promise<string | undefined> {
+  if (!failure.wantsLogs || !failure.pod) return undefined
+  const path = withQuery(
+    `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(failure.pod)}/log`,
+    {
+      container: failure.container,
+      tailLines: LOG_TAIL_LINES,
+      previous: failure.restartCount ? true : undefined
+    }
+  )
+  try {
+    return await Promise.race([
+      client.getText(path),
+      new Promise<string>((_, reject) =>
+        setTimeout(() => reject(new Error('timed out after 3s')), 3000).unref()
+      )
+    ])
+  } catch (error) {
+    return `(log unavailable: ${(error as Error).message})`
+  }
+}
+
+export async function waitForReadiness(
+  client: KubeClient,
+  targets: WaitTarget[],
+  options: WaitOptions
+): Promise<WaitOutcome> {
+  const started = Date.now()
+  const abort = new AbortController()
+  const latest = new Map<string, KubeObject>(targets.map(t => [objectKey(t.object), t.object]))
+  const pods = new Map<string, WatchedObject>()
+  const replicaSets = new Map<string, WatchedObject>()
+  const readyAt = new Map<string, number>()
+  const lastMessage = new Map<string, string>()
+  let watchError: unknown
+
+  const watched = targets.filter(t => needsWatch(t, options))
+  const collections = new Map<string, { path: string; apiVersion: string; kind: string }>()
+  for (const { object, resource } of watched) {
+    const path = collectionPath(
+      object.apiVersion,
+      resource,
+      resource.namespaced ? object.metadata.namespace : undefined
+    )
+    collections.set(path, { path, apiVersion: object.apiVersion, kind: object.kind })
+  }
+  const podNamespaces = new Set(
+    watched.filter(t => POD_OWNERS.has(t.object.kind)).map(t => t.object.metadata.namespace ?? '')
+  )
+
+  return new Promise<WaitOutcome>(resolve => {
+    let settled = false
+    let scheduled = false
+    const finish = (outcome: Omit<WaitOutcome, 'elapsedMs' | 'results'>, results: TargetReadiness[]) => {
+      if (settled) return
+      settled = true
+      clearTimeout(deadline)
+      abort.abort()
+      resolve({ ...outcome, results, elapsedMs: Date.now() - started })
+    }
+
+    const evaluate = (): TargetReadiness[] => {
+      const context: ReadinessContext = {
+        pods: [...pods.values()] as never,
+        replicaSets: [...replicaSets.values()] as never,
+        waitForLoadBalancer: options.waitForLoadBalancer
+      }
+      return targets.map(target => {
+        const key = objectKey(target.object)
+        const object = latest.get(key)!
+        const readiness: Readiness = needsWatch(target, options)
+          ? readinessOf(object as never, {
+              ...context,
+              pods: context.pods.filter(
+                p => (p as unknown as WatchedObject).metadata.namespace === object.metadata.namespace
+              )
+            })
+          : { state: 'Current', message: 'applied' }
+        if (readiness.state === 'Current' && !readyAt.has(key)) readyAt.set(key, Date.now() - started)
+        if (
+          needsWatch(target, options) &&
+          lastMessage.get(key) !== `${readiness.state}:${readiness.message}`
+        ) {
+          lastMessage.set(key, `${readiness.state}:${readiness.message}`)
+          const mark =
+            readiness.state === 'Current' ? 'ready' : readiness.state === 'Failed' ? 'FAILED' : 'waiting'
+          options.log(`${displayName(object)}: ${mark}: ${readiness.message}`)
+        }
+        return { object, readiness, readyAfterMs: readyAt.get(key) }
+      })
+    }
+
+    const check = () => {
+      scheduled = false
+      if (settled) return
+      const results = evaluate()
+      const failed = results.find(r => r.readiness.state === 'Failed')
+      if (failed) {
+        const failure = failed.readiness.failure ?? {
+          code: 'ResourceFailed',
+          reason: failed.readiness.message
+        }
+        settled = true
+        clearTimeout(deadline)
+        abort.abort()
+        void fetchLogTail(client, failed.object.metadata.namespace ?? '', failure).then(logTail =>
+          resolve({
+            state: 'Failed',
+            failed: { object: failed.object, failure, logTail },
+            results,
+            elapsedMs: Date.now() - started
+          })
+        )
+        return
+      }
+      if (watchError !== undefined) {
+        finish(
+          {
+            state: 'Failed',
+            failed: {
+              object: targets[0].object,
+              failure: { code: 'ResourceFailed', reason: `watch failed: ${(watchError as Error).message}` }
+            }
+          },
+          results
+        )
+        return
+      }
+      if (results.every(r => r.readiness.state === 'Current')) finish({ state: 'Current' }, results)
+    }
+    // Coalesce bursts of events (a rollout emits dozens) into one evaluation.
+    const schedule = () => {
+      if (!scheduled) {
+        scheduled = true
+        setTimeout(check, 5)
+      }
+    }
+
+    const deadline = setTimeout(() => finish({ state: 'Timeout' }, evaluate()), options.timeoutMs)
+
+    const onTargetEvent = (kind: string, apiVersion: string) => (type: string, object: WatchedObject) => {
+      const key = objectKey({ ...(object as unknown as KubeObject), apiVersion, kind })
+      if (!latest.has(key) || type === 'DELETED') return
+      latest.set(key, { ...(object as unknown as KubeObject), apiVersion, kind })
+      schedule()
+    }
+    const track = (store: Map<string, WatchedObject>) => (type: string, object: WatchedObject) => {
+      const key = object.metadata.uid ?? `${object.metadata.namespace}/${object.metadata.name}`
+      if (type === 'DELETED') store.delete(key)
+      else store.set(key, object)
+      schedule()
+    }
+    const onError = (error: unknown) => {
+      watchError = error
+      schedule()
+    }
+
+    const starts: Promise<void>[] = []
+    for (const { path, apiVersion, kind } of collections.values()) {
+      starts.push(watchCollection(client, path, abort.signal, onTargetEvent(kind, apiVersion), onError))
+    }
+    for (const namespace of podNamespaces) {
+      const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''
+      starts.push(watchCollection(client, `/api/v1${ns}/pods`, abort.signal, track(pods), onError))
+      starts.push(
+        watchCollection(client, `/apis/apps/v1${ns}/replicasets`, abort.signal, track(replicaSets), onError)
+      )
+    }
+    Promise.all(starts).then(schedule, onError)
+  })
+}

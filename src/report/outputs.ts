@@ -1,0 +1,24 @@
+/** The action's outputs, from the StageRecord. Downstream jobs branch on these. */
+import * as core from '@actions/core'
+import { stageResult, type StageRecord } from './record.js'
+
+export function stageOutputs(record: StageRecord): Record<string, string> {
+  return {
+    result: stageResult(record),
+    'failure-reason': record.failure?.code ?? '',
+    resources: JSON.stringify(
+      record.resources.map(r => ({
+        kind: r.kind,
+        name: r.name,
+        namespace: r.namespace,
+        action: r.action,
+        readiness: r.readiness
+      }))
+    ),
+    'environment-url': record.environmentUrl ?? ''
+  }
+}
+
+export function writeOutputs(record: StageRecord): void {
+  for (const [name, value] of Object.entries(stageOutputs(record))) core.setOutput(name, value)
+}

@@ -1,0 +1,61 @@
+/**
+ * Everything a stage learned, as plain data. The pipeline fills it in as it
+ * goes; the summary, outputs and annotations are rendered from it, so a stage
+ * that fails early still reports what it knew.
+ */
+import type { FailureCode, ErrorLocation } from '../errors.js'
+import type { ApplyAction } from '../kube/change.js'
+
+export interface ResourceRecord {
+  apiVersion: string
+  kind: string
+  name: string
+  namespace?: string
+  action?: ApplyAction
+  /** Current, InProgress, Failed, or absent when not waited on (yet). */
+  readiness?: 'Current' | 'InProgress' | 'Failed'
+  readinessMessage?: string
+  readyAfterMs?: number
+}
+
+export interface ImageRecord {
+  workload: string
+  container: string
+  image: string
+  /** The digest the cluster reports for a running container, when it reports one. */
+  digest?: string
+}
+
+export interface FailureRecord {
+  code: FailureCode
+  message: string
+  details: string[]
+  location?: ErrorLocation
+  /** Log lines or other evidence shown in a collapsible section. */
+  evidence?: { title: string; text: string }[]
+}
+
+export interface StageRecord {
+  environment?: string
+  namespace?: string
+  server?: string
+  clusterVersion?: string
+  commit?: string
+  runUrl?: string
+  repositoryUrl?: string
+  environmentUrl?: string
+  startedAt: number
+  finishedAt?: number
+  resources: ResourceRecord[]
+  images: ImageRecord[]
+  warnings: string[]
+  failure?: FailureRecord
+}
+
+export function newStageRecord(now = Date.now()): StageRecord {
+  return { startedAt: now, resources: [], images: [], warnings: [] }
+}
+
+export function stageResult(record: StageRecord): 'success' | 'failure' {
+  return record.failure ? 'failure' : 'success'
+}

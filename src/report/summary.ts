@@ -1,0 +1,128 @@
+/**
+ * The job summary, rendered from a StageRecord by a pure function. Markdown
+ * for prose, HTML for tables (GitHub renders no markdown inside HTML cells), and
+ * every piece of outside text escaped.
+ */
+import { formatDuration } from '../duration.js'
+import { escapeHtml } from './html.js'
+import { stageResult, type StageRecord, type ResourceRecord } from './record.js'
+
+/** GitHub refuses step summaries above 1 MiB; stay well below it. */
+export const SUMMARY_LIMIT_BYTES = 1000 * 1024
+
+const READINESS_ICON: Record<string, string> = {
+  Current: '✅ ready',
+  InProgress: '⏳ not ready',
+  Failed: '❌ failed'
+}
+
+function code(text: string): string {
+  return `<code>${escapeHtml(text)}</code>`
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const head = `<tr>${headers.map(h => `<th>${h}</th>`).join('')}</tr>`
+  const body = rows.map(r => `<tr>${r.map(c => `<td>${c}</td>`).join('')}</tr>`).join('\n')
+  return `<table>\n${head}\n${body}\n</table>\n`
+}
+
+function verdict(record: StageRecord): string {
+  const passed = stageResult(record) === 'success'
+  const duration = record.finishedAt ? formatDuration(record.finishedAt - record.startedAt) : '?'
+  const where = [
+    record.environment && `environment <b>${escapeHtml(record.environment)}</b>`,
+    record.namespace && `namespace ${code(record.namespace)}`
+  ]
+    .filter(Boolean)
+    .join(', ')
+  return `## ${passed ? '✅ kube-stage passed' : '❌ kube-stage failed'}\n\n${where}${where ? ' · ' : ''}${duration}\n\n`
+}
+
+function links(record: StageRecord): string {
+  const parts: string[] = []
+  if (record.commit) {
+    const short = escapeHtml(record.commit.slice(0, 7))
+    parts.push(
+      record.repositoryUrl
+        ? `commit <a href="${escapeHtml(`${record.repositoryUrl}/commit/${record.commit}`)}">${short}</a>`
+        : `commit ${short}`
+    )
+  }
+  if (record.runUrl) parts.push(`<a href="${escapeHtml(record.runUrl)}">workflow run</a>`)
+  if (record.environmentUrl) parts.push(`<a href="${escapeHtml(record.environmentUrl)}">environment</a>`)
+  if (record.clusterVersion) parts.push(`cluster ${escapeHtml(record.clusterVersion)}`)
+  return parts.length ? `${parts.join(' · ')}\n\n` : ''
+}
+
+function failureSection(record: StageRecord): string {
+  const failure = record.failure
+  if (!failure) return ''
+  const where = failure.location
+    ? ` (${escapeHtml(failure.location.file)}${failure.location.line ? `:${failure.location.line}` : ''})`
+    : ''
+  let out = `### Failure: ${code(failure.code)}${where}\n\n${escapeHtml(failure.message)}\n\n`
+  if (failure.details.length)
+    out += `<ul>\n${failure.details.map(d => `<li>${escapeHtml(d)}</li>`).join('\n')}\n</ul>\n\n`
+  for (const evidence of failure.evidence ?? []) {
+    out += `<details><summary>${escapeHtml(evidence.title)}</summary>\n\n<pre>${escapeHtml(evidence.text)}</pre>\n\n</details>\n\n`
+  }
+  return out
+}
+
+function resourceRow(r: ResourceRecord): string[] {
+  return [
+    escapeHtml(r.kind),
+    code(r.namespace ? `${r.namespace}/${r.name}` : r.name),
+    r.action ?? '—',
+    r.readiness
+      ? `${READINESS_ICON[r.readiness]}${r.readinessMessage && r.readiness !== 'Current' ? `: ${escapeHtml(r.readinessMessage)}` : ''}`
+      : '—',
+    r.readyAfterMs !== undefined ? formatDuration(r.readyAfterMs) : '—'
+  ]
+}
+
+function resourcesSection(record: StageRecord): string {
+  if (record.resources.length === 0) return ''
+  return `### Resources\n\n${table(['Kind', 'Name', 'Change', 'Readiness', 'Ready after'], record.resources.map(resourceRow))}\n`
+}
+
+function imagesSection(record: StageRecord): string {
+  if (record.images.length === 0) return ''
+  const rows = record.images.map(i => [
+    escapeHtml(i.workload),
+    escapeHtml(i.container),
+    code(i.image),
+    i.digest ? code(i.digest) : '—'
+  ])
+  return `### Images\n\n${table(['Workload', 'Container', 'Image', 'Running digest'], rows)}\n`
+}
+
+function warningsSection(record: StageRecord): string {
+  if (record.warnings.length === 0) return ''
+  return `### Warnings\n\n<ul>\n${record.warnings.map(w => `<li>${escapeHtml(w)}</li>`).join('\n')}\n</ul>\n\n`
+}
+
+/** Cuts at a section boundary so no HTML element is left open, and says so. */
+export function truncateSummary(sections: string[], limit = SUMMARY_LIMIT_BYTES): string {
+  const noteRoom = 200
+  let out = ''
+  for (const [index, section] of sections.entries()) {
+    if (Buffer.byteLength(out + section) > limit - (index < sections.length - 1 ? noteRoom : 0)) {
+      return `${out}\n> ⚠️ Summary truncated: ${sections.length - index} more section(s) did not fit GitHub's 1 MiB limit; see the job log.\n`
+    }
+    out += section
+  }
+  return out
+}
+
+export function renderSummary(record: StageRecord, extraSections: string[] = []): string {
+  return truncateSummary([
+    verdict(record),
+    links(record),
+    failureSection(record),
+    resourcesSection(record),
+    imagesSection(record),
+    ...extraSections,
+    warningsSection(record)
+  ])
+}
