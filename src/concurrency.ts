@@ -1,5 +1,9 @@
 /** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
-export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>
+): Promise<R[]> {
   const results = new Array<R>(items.length)
   let next = 0
   async function worker(): Promise<void> {
@@ -13,7 +17,11 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn
 }
 
 /** Like mapConcurrent, but never rejects: every item's outcome is returned. */
-export function settleConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+export function settleConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>
+): Promise<PromiseSettledResult<R>[]> {
   return mapConcurrent(items, limit, item =>
     fn(item).then(
       value => ({ status: 'fulfilled', value }) as const,

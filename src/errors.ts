@@ -40,7 +40,11 @@ export class StageError extends Error {
   /** Further lines (one per object or field) shown under the message. */
   readonly details: string[]
 
-  constructor(code: FailureCode, message: string, options: { location?: ErrorLocation; details?: string[]; cause?: unknown } = {}) {
+  constructor(
+    code: FailureCode,
+    message: string,
+    options: { location?: ErrorLocation; details?: string[]; cause?: unknown } = {}
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'StageError'
     this.code = code

@@ -10,12 +10,17 @@ export type InputReader = (name: string) => string
 
 export interface GitHubContext {
   workspace: string
+  apiUrl: string
+  repository?: string
+  runId?: string
   sha?: string
   runUrl?: string
   repositoryUrl?: string
   workflow?: string
   actor?: string
 }
+
+export type DeploymentMode = 'auto' | 'create' | 'off'
 
 export interface StageConfig {
   manifests: string
@@ -26,8 +31,18 @@ export interface StageConfig {
   timeoutMs: number
   fieldManager: string
   forceConflicts: boolean
+  allowClusterScoped: boolean
+  allowOtherNamespaces: boolean
+  isolate: boolean
+  images?: string
+  environmentNames: string[]
+  environmentUrl?: string
+  deployment: DeploymentMode
+  githubToken?: string
   github: GitHubContext
 }
+
+export const DEFAULT_ENVIRONMENT_NAMES = ['dev', 'development', 'test', 'qa', 'stage', 'staging', 'prod', 'production']
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 
@@ -62,6 +77,38 @@ export function durationInput(read: InputReader, name: string, fallback: string)
   return ms
 }
 
+/** Newline- or comma-separated values, trimmed, blanks dropped; undefined when empty. */
+export function listInput(read: InputReader, name: string): string[] | undefined {
+  const values = read(name)
+    .split(/[\n,]/)
+    .map(v => v.trim())
+    .filter(Boolean)
+  return values.length ? values : undefined
+}
+
+export function choiceInput<T extends string>(read: InputReader, name: string, choices: readonly T[], fallback: T): T {
+  const value = optional(read, name) ?? fallback
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new StageError('InvalidInput', `Input ${name} must be one of ${choices.join(', ')}, not "${value}".`)
+  }
+  return value as T
+}
+
+export function urlInput(read: InputReader, name: string): string | undefined {
+  const value = optional(read, name)
+  if (value === undefined) return undefined
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new StageError('InvalidInput', `Input ${name} must be an absolute http(s) URL, not "${value}".`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new StageError('InvalidInput', `Input ${name} must be an http(s) URL, not "${value}".`)
+  }
+  return value
+}
+
 function dnsLabel(name: string, value: string, what: string): string {
   if (value.length > 63 || !DNS_LABEL.test(value)) {
     throw new StageError(
@@ -78,6 +125,9 @@ export function githubContext(env: NodeJS.ProcessEnv): GitHubContext {
   const runUrl =
     repositoryUrl && env.GITHUB_RUN_ID ? `${repositoryUrl}/actions/runs/${env.GITHUB_RUN_ID}` : undefined
   return {
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    repository: env.GITHUB_REPOSITORY || undefined,
+    runId: env.GITHUB_RUN_ID || undefined,
     repositoryUrl,
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     sha: env.GITHUB_SHA || undefined,
@@ -99,6 +149,14 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     timeoutMs: durationInput(read, 'timeout', '5m'),
     fieldManager: optional(read, 'field-manager') ?? 'kube-stage',
     forceConflicts: booleanInput(read, 'force-conflicts', false),
+    allowClusterScoped: booleanInput(read, 'allow-cluster-scoped', false),
+    allowOtherNamespaces: booleanInput(read, 'allow-other-namespaces', false),
+    isolate: booleanInput(read, 'isolate', false),
+    images: optional(read, 'images'),
+    environmentNames: listInput(read, 'environment-names') ?? DEFAULT_ENVIRONMENT_NAMES,
+    environmentUrl: urlInput(read, 'environment-url'),
+    deployment: choiceInput(read, 'deployment', ['auto', 'create', 'off'] as const, 'auto'),
+    githubToken: optional(read, 'github-token'),
     github: githubContext(env)
   }
 }
