@@ -12,13 +12,14 @@ export default {
     // Pure logic, no I/O beyond fixture files.
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
     // Real HTTP servers on 127.0.0.1, no cluster needed.
-    { ...base, displayName: 'http', testMatch: ['<rootDir>/__tests__/http/**/*.test.ts'] },
+    { ...base, displayName: 'http', testMatch: ['<rootDir>/__tests__/http/**/*.test.ts'], testTimeout: 60_000 },
     // A real kube-apiserver: refuses to run (fails) without one.
     {
       ...base,
       displayName: 'cluster',
       testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts', '<rootDir>/__tests__/e2e/**/*.test.ts'],
-      globalSetup: '<rootDir>/__tests__/support/require-cluster.js'
+      globalSetup: '<rootDir>/__tests__/support/require-cluster.js',
+      testTimeout: 180_000
     }
   ]
 }

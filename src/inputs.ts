@@ -42,7 +42,16 @@ export interface StageConfig {
   github: GitHubContext
 }
 
-export const DEFAULT_ENVIRONMENT_NAMES = ['dev', 'development', 'test', 'qa', 'stage', 'staging', 'prod', 'production']
+export const DEFAULT_ENVIRONMENT_NAMES = [
+  'dev',
+  'development',
+  'test',
+  'qa',
+  'stage',
+  'staging',
+  'prod',
+  'production'
+]
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 
@@ -86,10 +95,18 @@ export function listInput(read: InputReader, name: string): string[] | undefined
   return values.length ? values : undefined
 }
 
-export function choiceInput<T extends string>(read: InputReader, name: string, choices: readonly T[], fallback: T): T {
+export function choiceInput<T extends string>(
+  read: InputReader,
+  name: string,
+  choices: readonly T[],
+  fallback: T
+): T {
   const value = optional(read, name) ?? fallback
   if (!(choices as readonly string[]).includes(value)) {
-    throw new StageError('InvalidInput', `Input ${name} must be one of ${choices.join(', ')}, not "${value}".`)
+    throw new StageError(
+      'InvalidInput',
+      `Input ${name} must be one of ${choices.join(', ')}, not "${value}".`
+    )
   }
   return value as T
 }

@@ -13,8 +13,16 @@ import {
   uniqueName
 } from '../support/cluster.js'
 import { runAction } from '../support/action.js'
+import { createServer, type AddressInfo } from 'node:net'
 
-jest.setTimeout(120_000)
+/** A port nothing listens on: bound once by us, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise(resolve => server.close(resolve))
+  return port
+}
 
 describe('dist/index.js on the real control plane', () => {
   const namespace = uniqueName('e2e-dev')
@@ -66,7 +74,12 @@ describe('dist/index.js on the real control plane', () => {
     expect(run.summary).toContain(namespace)
     // The kubeconfig's credentials are masked, and never written to the summary or outputs.
     const keyData = /client-key-data: (\S+)/.exec(kubeconfigText())![1]
-    expect(run.stdout).not.toContain(keyData)
+    const logged = run.stdout
+      .split('\n')
+      .filter(line => !line.startsWith('::add-mask::'))
+      .join('\n')
+    expect(run.stdout).toContain(`::add-mask::${keyData}`)
+    expect(logged).not.toContain(keyData)
     expect(run.summary + JSON.stringify(run.outputs)).not.toContain(keyData)
   })
 
@@ -95,9 +108,10 @@ describe('dist/index.js with bad input', () => {
   })
 
   it('says which server it tried and why when the cluster is unreachable', async () => {
+    const port = await closedPort()
     const kubeconfig = kubeconfigText().replace(
       /server: https:\/\/127\.0\.0\.1:\d+/,
-      'server: https://127.0.0.1:1'
+      `server: https://127.0.0.1:${port}`
     )
     const run = await runAction({
       manifests: '__tests__/fixtures/e2e/web.yaml',
@@ -106,7 +120,9 @@ describe('dist/index.js with bad input', () => {
     })
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(
-      /::error::Cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/
+      new RegExp(
+        `::error::Cannot reach the Kubernetes API at https://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`
+      )
     )
     expect(run.outputs['failure-reason']).toBe('ClusterUnreachable')
     expect(run.summary).toContain('ClusterUnreachable')

@@ -37,7 +37,12 @@ export async function startFakeGitHub(deployments: FakeDeployment[] = []): Promi
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1')
       const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined
-      requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization, body })
+      requests.push({
+        method: req.method ?? '',
+        path: url.pathname + url.search,
+        authorization: req.headers.authorization,
+        body
+      })
       const send = (status: number, data: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' })
         res.end(JSON.stringify(data))
@@ -54,7 +59,12 @@ export async function startFakeGitHub(deployments: FakeDeployment[] = []): Promi
         if (req.method === 'GET') {
           const sha = url.searchParams.get('sha')
           const environment = url.searchParams.get('environment')
-          return send(200, deployments.filter(d => (!sha || d.sha === sha) && (!environment || d.environment === environment)))
+          return send(
+            200,
+            deployments.filter(
+              d => (!sha || d.sha === sha) && (!environment || d.environment === environment)
+            )
+          )
         }
         const created: FakeDeployment = {
           id: nextId++,

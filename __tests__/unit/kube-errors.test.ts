@@ -49,7 +49,7 @@ describe('guardNamespace', () => {
   })
 
   it('isolates ingress to namespaces of the same environment', () => {
-    const policy = isolationPolicy('production', 'production') as {
+    const policy = isolationPolicy('production', 'production') as unknown as {
       spec: { policyTypes: string[]; ingress: unknown[] }
     }
     expect(policy.spec.policyTypes).toEqual(['Ingress'])

@@ -29,6 +29,8 @@ export interface PlannedObject {
   /** The object as the server would store it; absent when it could not be dry-run yet (CRD in the same set). */
   preview?: KubeObject
   action: ApplyAction
+  /** Already written during preflight (the stage's own new namespace): not sent again. */
+  written?: KubeObject
 }
 
 export interface AppliedObject {

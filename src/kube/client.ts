@@ -116,12 +116,21 @@ export async function createClient(connection: ClusterConnection): Promise<KubeC
 
   async function request(
     path: string,
-    options: { method?: string; body?: unknown; contentType?: string; accept?: string; signal?: AbortSignal } = {}
+    options: {
+      method?: string
+      body?: unknown
+      contentType?: string
+      accept?: string
+      signal?: AbortSignal
+    } = {}
   ): Promise<Response> {
     const url = `${server}${path}`
     const context = new RequestContext(url, (options.method ?? 'GET') as HttpMethod)
     await kc.applySecurityAuthentication(context)
-    const headers: Record<string, string> = { ...context.getHeaders(), accept: options.accept ?? 'application/json' }
+    const headers: Record<string, string> = {
+      ...context.getHeaders(),
+      accept: options.accept ?? 'application/json'
+    }
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json'
     const response = await fetch(url, {
       method: options.method ?? 'GET',
@@ -159,7 +168,8 @@ export async function createClient(connection: ClusterConnection): Promise<KubeC
       const response = await request(path, { method, body, contentType })
       return { status: response.status, body: (await response.json()) as T }
     },
-    getJson: async <T>(path: string, accept?: string) => (await (await request(path, { accept })).json()) as T,
+    getJson: async <T>(path: string, accept?: string) =>
+      (await (await request(path, { accept })).json()) as T,
     getText: async (path: string) => (await request(path)).text(),
     stream: (path: string, signal: AbortSignal) => request(path, { signal }),
     resourceFor: async (apiVersion: string, kind: string) =>

@@ -11,7 +11,10 @@ export async function existingConfigNames(client: KubeClient, namespace: string)
   const ns = encodeURIComponent(namespace)
   const [secrets, configMaps] = await Promise.all(
     ['secrets', 'configmaps'].map(resource =>
-      client.getJson<{ items: { metadata: { name: string } }[] }>(`/api/v1/namespaces/${ns}/${resource}`, METADATA_ONLY)
+      client.getJson<{ items: { metadata: { name: string } }[] }>(
+        `/api/v1/namespaces/${ns}/${resource}`,
+        METADATA_ONLY
+      )
     )
   )
   return new Set([

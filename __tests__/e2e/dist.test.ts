@@ -1,0 +1,21 @@
+/** The committed bundle is what src/ builds to: users and these tests run dist/, not src/. */
+import { execFileSync } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
+import path from 'node:path'
+import { REPO_ROOT } from '../support/action.js'
+
+it('dist/ matches a fresh build of src/', () => {
+  const output = execFileSync('bash', [path.join(REPO_ROOT, 'script/check-dist.sh')], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8'
+  })
+  expect(output).toContain('dist/ is current')
+  expect(readdirSync(path.join(REPO_ROOT, 'dist')).sort()).toEqual([
+    'index.js',
+    'licenses.txt',
+    'package.json'
+  ])
+  expect(JSON.parse(readFileSync(path.join(REPO_ROOT, 'dist/package.json'), 'utf8'))).toEqual({
+    type: 'module'
+  })
+})

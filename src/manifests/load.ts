@@ -1,0 +1,205 @@
+/**
+ * Loads the `manifests` input: files, directories (recursive) and globs,
+ * confined to the workspace; multi-document YAML and JSON, `kind: List`
+ * flattened, empty documents skipped. Every problem is reported with its file
+ * and line, all of them at once.
+ */
+import { glob, readdir, readFile, realpath, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { LineCounter, parseAllDocuments, isMap, isSeq, type Document, type Node } from 'yaml'
+import { StageError } from '../errors.js'
+import { objectKey, displayName } from './objects.js'
+import type { KubeObject, LoadedManifest, SourceLocation } from './types.js'
+
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json'])
+
+/** The input's entries: separated by newlines or commas, trimmed, blanks dropped. */
+export function parseManifestEntries(input: string): string[] {
+  return input
+    .split(/[\n,]/)
+    .map(entry => entry.trim())
+    .filter(Boolean)
+}
+
+function isGlob(entry: string): boolean {
+  return /[*?[\]{}]/.test(entry)
+}
+
+async function confined(file: string, workspaceReal: string, entry: string): Promise<string> {
+  const real = await realpath(file)
+  if (real !== workspaceReal && !real.startsWith(workspaceReal + path.sep)) {
+    throw new StageError(
+      'InvalidInput',
+      `Manifest entry "${entry}" resolves to ${real}, outside the workspace ${workspaceReal}.`
+    )
+  }
+  return real
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const found: string[] = []
+  for (const dirent of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+    a.name.localeCompare(b.name)
+  )) {
+    const full = path.join(dir, dirent.name)
+    if (dirent.isDirectory()) found.push(...(await filesUnder(full)))
+    else if (MANIFEST_EXTENSIONS.has(path.extname(dirent.name).toLowerCase())) found.push(full)
+  }
+  return found
+}
+
+/** Files named by the entries, each once, in entry order. */
+export async function resolveManifestFiles(entries: string[], workspace: string): Promise<string[]> {
+  const workspaceReal = await realpath(workspace)
+  const files: string[] = []
+  for (const entry of entries) {
+    let candidates: string[]
+    if (isGlob(entry)) {
+      candidates = []
+      for await (const match of glob(entry, { cwd: workspaceReal }))
+        candidates.push(path.resolve(workspaceReal, match))
+      candidates = candidates.filter(f => MANIFEST_EXTENSIONS.has(path.extname(f).toLowerCase())).sort()
+    } else {
+      const absolute = path.resolve(workspaceReal, entry)
+      const info = await stat(absolute).catch(() => undefined)
+      if (!info)
+        throw new StageError(
+          'InvalidInput',
+          `Manifest entry "${entry}" does not exist in the workspace (${workspaceReal}).`
+        )
+      candidates = info.isDirectory()
+        ? await filesUnder(await confined(absolute, workspaceReal, entry))
+        : [absolute]
+    }
+    if (candidates.length === 0) {
+      throw new StageError('InvalidInput', `Manifest entry "${entry}" matches no .yaml, .yml or .json file.`)
+    }
+    for (const candidate of candidates) {
+      const real = await confined(candidate, workspaceReal, entry)
+      if (!files.includes(real)) files.push(real)
+    }
+  }
+  return files
+}
+
+interface Problem {
+  location: SourceLocation & { column?: number }
+  message: string
+}
+
+function lineOf(node: Node | null | undefined, counter: LineCounter): number {
+  const offset = node?.range?.[0]
+  return offset === undefined ? 1 : counter.linePos(offset).line
+}
+
+function checkShape(value: unknown, location: SourceLocation): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return 'a manifest document must be a mapping (an object)'
+  const object = value as Partial<KubeObject>
+  if (typeof object.apiVersion !== 'string' || !object.apiVersion) return 'missing apiVersion'
+  if (typeof object.kind !== 'string' || !object.kind) return 'missing kind'
+  const metadata = object.metadata as KubeObject['metadata'] | undefined
+  if (!metadata || typeof metadata !== 'object') return `${object.kind}: missing metadata`
+  if (typeof metadata.name !== 'string' || !metadata.name) {
+    return metadata.generateName
+      ? `${object.kind}: metadata.generateName cannot be applied (server-side apply needs a fixed name)`
+      : `${object.kind}: missing metadata.name`
+  }
+  void location
+  return undefined
+}
+
+/** Parses one file's text into objects; problems are collected, not thrown. Pure. */
+export function parseManifestText(
+  text: string,
+  file: string
+): { manifests: LoadedManifest[]; problems: Problem[] } {
+  const counter = new LineCounter()
+  const documents: Document.Parsed[] = parseAllDocuments(text, {
+    lineCounter: counter,
+    prettyErrors: false
+  }) as Document.Parsed[]
+  const manifests: LoadedManifest[] = []
+  const problems: Problem[] = []
+  for (const document of documents) {
+    if (document.errors.length > 0) {
+      for (const error of document.errors) {
+        const position = counter.linePos(error.pos[0])
+        problems.push({
+          location: { file, line: position.line, column: position.col },
+          message: error.message.split('\n')[0]
+        })
+      }
+      continue
+    }
+    const contents = document.contents
+    if (contents === null || document.toJS() === null) continue
+    const value = document.toJS({ maxAliasCount: 100 }) as unknown
+    const location = { file, line: lineOf(contents, counter) }
+    const isList =
+      isMap(contents) &&
+      typeof (value as KubeObject).kind === 'string' &&
+      (value as KubeObject).kind.endsWith('List') &&
+      Array.isArray((value as { items?: unknown }).items)
+    if (isList) {
+      const itemsNode = contents.get('items', true)
+      ;((value as { items: unknown[] }).items ?? []).forEach((item, index) => {
+        const itemLine = isSeq(itemsNode) ? lineOf(itemsNode.items[index] as Node, counter) : location.line
+        const itemLocation = { file, line: itemLine }
+        const problem = checkShape(item, itemLocation)
+        if (problem) problems.push({ location: itemLocation, message: problem })
+        else manifests.push({ object: item as KubeObject, source: itemLocation })
+      })
+      continue
+    }
+    const problem = checkShape(value, location)
+    if (problem) problems.push({ location, message: problem })
+    else manifests.push({ object: value as KubeObject, source: location })
+  }
+  return { manifests, problems }
+}
+
+function duplicates(manifests: LoadedManifest[]): Problem[] {
+  const seen = new Map<string, LoadedManifest>()
+  const problems: Problem[] = []
+  for (const manifest of manifests) {
+    const key = objectKey(manifest.object)
+    const first = seen.get(key)
+    if (first) {
+      problems.push({
+        location: manifest.source,
+        message: `${displayName(manifest.object)} is defined twice (first at ${first.source.file}:${first.source.line})`
+      })
+    } else seen.set(key, manifest)
+  }
+  return problems
+}
+
+export async function loadManifests(entries: string[], workspace: string): Promise<LoadedManifest[]> {
+  if (entries.length === 0)
+    throw new StageError('InvalidInput', 'Input manifests names no file, directory or glob.')
+  const files = await resolveManifestFiles(entries, workspace)
+  const workspaceReal = await realpath(workspace)
+  const manifests: LoadedManifest[] = []
+  const problems: Problem[] = []
+  for (const file of files) {
+    const relative = path.relative(workspaceReal, file)
+    const parsed = parseManifestText(await readFile(file, 'utf8'), relative)
+    manifests.push(...parsed.manifests)
+    problems.push(...parsed.problems)
+  }
+  problems.push(...duplicates(manifests))
+  if (problems.length > 0) {
+    const lines = problems.map(p => `${p.location.file}:${p.location.line}: ${p.message}`)
+    throw new StageError(
+      'InvalidManifest',
+      problems.length === 1
+        ? lines[0]
+        : `${problems.length} problems in the manifests, the first: ${lines[0]}`,
+      { location: problems[0].location, details: problems.length === 1 ? [] : lines }
+    )
+  }
+  if (manifests.length === 0)
+    throw new StageError('InvalidManifest', `The manifests (${entries.join(', ')}) contain no object.`)
+  return manifests
+}

@@ -1,0 +1,38 @@
+/**
+ * Apply order: what others depend on goes first. Within a tier, objects are
+ * independent and applied concurrently. Pure.
+ */
+import type { KubeObject } from './types.js'
+
+const TIERS: string[][] = [
+  ['Namespace'],
+  ['CustomResourceDefinition'],
+  ['ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'],
+  [
+    'ConfigMap',
+    'Secret',
+    'PersistentVolume',
+    'PersistentVolumeClaim',
+    'StorageClass',
+    'LimitRange',
+    'ResourceQuota',
+    'NetworkPolicy',
+    'PriorityClass'
+  ],
+  ['Service'],
+  ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'ReplicationController']
+]
+
+const TIER_OF = new Map(TIERS.flatMap((kinds, tier) => kinds.map(kind => [kind, tier] as const)))
+const LAST_TIER = TIERS.length
+
+export function tierOf(object: Pick<KubeObject, 'kind'>): number {
+  return TIER_OF.get(object.kind) ?? LAST_TIER
+}
+
+/** Non-empty tiers in apply order; objects keep their input order within a tier. */
+export function orderForApply<T extends Pick<KubeObject, 'kind'>>(objects: T[]): T[][] {
+  const tiers: T[][] = Array.from({ length: LAST_TIER + 1 }, () => [])
+  for (const object of objects) tiers[tierOf(object)].push(object)
+  return tiers.filter(tier => tier.length > 0)
+}
