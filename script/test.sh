@@ -10,6 +10,11 @@ mkdir -p .test-results
 rm -f .test-results/jest.json
 
 echo "[test] node $(node --version)"
+# GitHub runs the action on Node 24; the node@24 devDependency provides it inside npm scripts.
+case "$(node --version)" in
+  v2[4-9].*|v[3-9][0-9].*) ;;
+  *) echo "[test] Node $(node --version) is not Node 24: run through 'npm test' after 'npm ci' (node@24 is a devDependency)" >&2; exit 1 ;;
+esac
 echo "[test] type check and lint"
 npx tsc --noEmit -p .
 npx eslint .
