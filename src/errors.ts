@@ -39,17 +39,25 @@ export class StageError extends Error {
   readonly location?: ErrorLocation
   /** Further lines (one per object or field) shown under the message. */
   readonly details: string[]
+  /** Longer evidence (a log tail), shown collapsed in the summary. */
+  readonly evidence: { title: string; text: string }[]
 
   constructor(
     code: FailureCode,
     message: string,
-    options: { location?: ErrorLocation; details?: string[]; cause?: unknown } = {}
+    options: {
+      location?: ErrorLocation
+      details?: string[]
+      evidence?: { title: string; text: string }[]
+      cause?: unknown
+    } = {}
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'StageError'
     this.code = code
     this.location = options.location
     this.details = options.details ?? []
+    this.evidence = options.evidence ?? []
   }
 }
 

@@ -12,16 +12,22 @@ import { formatDuration } from './duration.js'
 import { parseManifestEntries, loadManifests } from './manifests/load.js'
 import { transformManifests } from './manifests/transform.js'
 import { orderForApply } from './manifests/order.js'
+import { applyImageOverrides, parseImageOverrides } from './manifests/images.js'
+import { checkReferences, findReferences, referenceError } from './manifests/references.js'
 import { displayName, objectKey } from './manifests/objects.js'
 import type { KubeObject, LoadedManifest } from './manifests/types.js'
 import { createClient, kubeconfigSecrets, verifyConnection, type KubeClient } from './kube/client.js'
-import { guardNamespace, namespaceManifest, readNamespace } from './kube/namespace.js'
+import { guardNamespace, isolationPolicy, namespaceManifest, readNamespace } from './kube/namespace.js'
+import { existingConfigNames } from './kube/existing.js'
 import { applyPlanned, planApply, type ApplyOptions, type PlannedObject } from './kube/apply.js'
 import { waitForReadiness, type WaitOutcome } from './kube/wait.js'
 import { newStageRecord, stageResult, type StageRecord } from './report/record.js'
 import { renderSummary } from './report/summary.js'
 import { writeOutputs } from './report/outputs.js'
+import { runningImages } from './report/images.js'
+import { GitHubDeployment } from './report/github-deployment.js'
 
+/** Annotations on every applied object; they change every run, so they never count as a change. */
 const PROVENANCE = {
   commit: 'kube-stage.dev/commit',
   runUrl: 'kube-stage.dev/run-url',
@@ -31,14 +37,17 @@ const PROVENANCE = {
 
 export async function run(): Promise<void> {
   const record = newStageRecord()
+  let deployment: GitHubDeployment | undefined
   try {
     const config = readStageConfig(name => core.getInput(name), process.env)
+    record.environmentUrl = config.environmentUrl
+    deployment = await openDeployment(config, record)
     await runStage(config, record)
   } catch (error) {
     fail(record, error)
   } finally {
     record.finishedAt = Date.now()
-    await finishReport(record)
+    await finishReport(record, deployment)
   }
 }
 
@@ -54,30 +63,50 @@ async function runStage(config: StageConfig, record: StageRecord): Promise<void>
   // plan: everything that can be checked without the cluster
   const loaded = await loadManifests(parseManifestEntries(config.manifests), config.github.workspace)
   core.info(`Loaded ${loaded.length} object(s) from ${new Set(loaded.map(m => m.source.file)).size} file(s)`)
+  const overrides = config.images ? parseImageOverrides(config.images) : []
 
   const client = await connect(config, record)
   const namespaceState = await readNamespace(client, config.namespace)
   guardNamespace(config.namespace, config.environment, namespaceState)
 
-  const objects = await prepareObjects(config, client, loaded)
-  const locate = locator(loaded)
+  const transformed = await transform(config, client, loaded)
+  const images = applyImageOverrides(transformed, overrides)
+  for (const change of images.changes)
+    core.info(`${change.workload} ${change.container}: image ${change.from} → ${change.to}`)
+  for (const entry of images.unmatched)
+    warn(record, `Image override "${entry}" matched no container in the manifests.`)
+  const objects = [
+    namespaceManifest(config.namespace, config.environment),
+    ...images.objects,
+    ...(config.isolate ? [isolationPolicy(config.namespace, config.environment)] : [])
+  ]
+
+  // preflight: references, then a server-side dry run of the whole set, before any write
+  await checkConfigReferences(client, config, objects, namespaceState.exists)
   const applyOptions: ApplyOptions = {
     fieldManager: config.fieldManager,
     force: config.forceConflicts,
     concurrency: 16,
     volatileAnnotations: Object.values(PROVENANCE),
-    locate
+    locate: locator(loaded)
   }
-
-  // preflight: a server-side dry run of the whole set before any write
+  const preflightStarted = Date.now()
   const plan = await preflight(client, config, objects, applyOptions, namespaceState.exists)
+  const preflightMs = Date.now() - preflightStarted
 
   // apply: tiers in dependency order
+  const applyStarted = Date.now()
   const tiers = orderForApply(plan.map(p => p.object)).map(tier =>
     tier.map(o => plan.find(p => p.object === o)!)
   )
   const applied = await core.group(`Applying ${plan.length} object(s) in ${tiers.length} tier(s)`, () =>
     applyPlanned(client, tiers, applyOptions, a => core.info(`${displayName(a.object)}: ${a.action}`))
+  )
+  const counts = ['created', 'configured', 'unchanged'].map(
+    action => `${applied.filter(a => a.action === action).length} ${action}`
+  )
+  core.info(
+    `Applied ${applied.length} object(s) (${counts.join(', ')}): dry run ${formatDuration(preflightMs)}, apply ${formatDuration(Date.now() - applyStarted)}`
   )
   record.resources = applied.map(a => ({
     apiVersion: a.object.apiVersion,
@@ -88,17 +117,16 @@ async function runStage(config: StageConfig, record: StageRecord): Promise<void>
   }))
 
   // wait: one deadline for everything
+  const appliedByKey = new Map(applied.map(a => [objectKey(a.object), a.object]))
   const outcome = await core.group(`Waiting up to ${formatDuration(config.timeoutMs)} for readiness`, () =>
     waitForReadiness(
       client,
-      plan.map(p => ({
-        object: applied.find(a => objectKey(a.object) === objectKey(p.object))?.object ?? p.object,
-        resource: p.resource
-      })),
+      plan.map(p => ({ object: appliedByKey.get(objectKey(p.object)) ?? p.object, resource: p.resource })),
       { timeoutMs: config.timeoutMs, waitForLoadBalancer: false, log: line => core.info(line) }
     )
   )
   recordReadiness(record, outcome)
+  record.images = runningImages(images.objects, outcome.pods)
   if (outcome.state !== 'Current') throw waitFailure(outcome, config)
   core.info(`All ${outcome.results.length} resource(s) ready in ${formatDuration(outcome.elapsedMs)}`)
 }
@@ -114,7 +142,7 @@ async function connect(config: StageConfig, record: StageRecord): Promise<KubeCl
   return client
 }
 
-async function prepareObjects(
+async function transform(
   config: StageConfig,
   client: KubeClient,
   loaded: LoadedManifest[]
@@ -124,32 +152,51 @@ async function prepareObjects(
   if (config.github.runUrl) annotations[PROVENANCE.runUrl] = config.github.runUrl
   if (config.github.workflow) annotations[PROVENANCE.workflow] = config.github.workflow
   if (config.github.actor) annotations[PROVENANCE.actor] = config.github.actor
+  // One discovery request per apiVersion tells which kinds are cluster-scoped.
   const scopes = new Map<string, boolean | undefined>()
   await Promise.all(
-    loaded.map(async ({ object }) => {
-      const key = `${object.apiVersion}|${object.kind}`
-      if (!scopes.has(key)) scopes.set(key, undefined)
-      const resource = await client.resourceFor(object.apiVersion, object.kind)
-      if (resource) scopes.set(key, !resource.namespaced)
+    [...new Set(loaded.map(m => `${m.object.apiVersion}|${m.object.kind}`))].map(async key => {
+      const [apiVersion, kind] = key.split('|')
+      const resource = await client.resourceFor(apiVersion, kind)
+      scopes.set(key, resource ? !resource.namespaced : undefined)
     })
   )
-  const transformed = transformManifests(
+  return transformManifests(
     loaded.map(m => m.object),
     {
       namespace: config.namespace,
-      allowOtherNamespaces: false,
-      allowClusterScoped: false,
+      allowOtherNamespaces: config.allowOtherNamespaces,
+      allowClusterScoped: config.allowClusterScoped,
       isClusterScoped: (apiVersion, kind) => scopes.get(`${apiVersion}|${kind}`),
       labels: { environment: config.environment },
       annotations
     }
   )
-  return [namespaceManifest(config.namespace, config.environment), ...transformed]
+}
+
+/** Every Secret and ConfigMap a pod needs must exist, and none may be named for another environment. */
+async function checkConfigReferences(
+  client: KubeClient,
+  config: StageConfig,
+  objects: KubeObject[],
+  namespaceExists: boolean
+): Promise<void> {
+  const inManifests = new Set(
+    objects.filter(o => o.kind === 'Secret' || o.kind === 'ConfigMap').map(displayName)
+  )
+  const inCluster = namespaceExists ? await existingConfigNames(client, config.namespace) : new Set<string>()
+  const problems = checkReferences(objects, findReferences(objects), {
+    inManifests,
+    inCluster,
+    environment: config.environment,
+    environmentNames: config.environmentNames
+  })
+  if (problems.length > 0) throw referenceError(problems)
 }
 
 function locator(loaded: LoadedManifest[]) {
-  const byName = new Map(loaded.map(m => [`${m.object.kind}/${m.object.metadata.name}`, m.source]))
-  return (object: KubeObject) => byName.get(`${object.kind}/${object.metadata.name}`)
+  const byName = new Map(loaded.map(m => [displayName(m.object), m.source]))
+  return (object: KubeObject) => byName.get(displayName(object))
 }
 
 /**
@@ -167,11 +214,11 @@ async function preflight(
   const [namespace, ...rest] = objects
   if (namespaceExisted) return planApply(client, objects, options)
   const nsPlan = await planApply(client, [namespace], options)
-  await applyPlanned(client, [nsPlan], options)
+  const [written] = await applyPlanned(client, [nsPlan], options)
   core.info(`Created namespace ${config.namespace}`)
   try {
     return [
-      ...nsPlan.map(p => ({ ...p, action: 'created' as const, live: undefined })),
+      { ...nsPlan[0], action: 'created', written: written.object },
       ...(await planApply(client, rest, options))
     ]
   } catch (error) {
@@ -200,20 +247,24 @@ function waitFailure(outcome: WaitOutcome, config: StageConfig): StageError {
     const missing = outcome.results.filter(r => r.readiness.state !== 'Current')
     return new StageError(
       'Timeout',
-      `${missing.length} of ${outcome.results.length} resource(s) were not ready after ${formatDuration(config.timeoutMs)}.`,
+      `${missing.length} of ${outcome.results.length} resource(s) were not ready after ${formatDuration(config.timeoutMs)}: ${missing
+        .map(r => `${displayName(r.object)}: ${r.readiness.message}`)
+        .join('; ')}`,
       { details: missing.map(r => `${displayName(r.object)}: ${r.readiness.message}`) }
     )
   }
   const failed = outcome.failed!
-  return new StageError(
-    failed.failure.code,
-    `${displayName(failed.object)} failed: ${failed.failure.reason}`,
-    {
-      details: failed.logTail
-        ? [`last log lines of ${failed.failure.pod}/${failed.failure.container}:`, failed.logTail]
-        : []
-    }
-  )
+  const failure = failed.failure
+  return new StageError(failure.code, `${displayName(failed.object)} failed: ${failure.reason}`, {
+    evidence: failed.logTail
+      ? [{ title: `Last log lines of ${failure.pod}/${failure.container}`, text: failed.logTail }]
+      : []
+  })
+}
+
+function warn(record: StageRecord, message: string): void {
+  record.warnings.push(message)
+  core.warning(message)
 }
 
 function fail(record: StageRecord, error: unknown): void {
@@ -224,9 +275,11 @@ function fail(record: StageRecord, error: unknown): void {
     code: stageError.code,
     message: stageError.message,
     details: stageError.details,
-    location: stageError.location
+    location: stageError.location,
+    evidence: stageError.evidence
   }
   for (const detail of stageError.details) core.info(`  ${detail}`)
+  for (const evidence of record.failure.evidence ?? []) core.info(`${evidence.title}:\n${evidence.text}`)
   const location = stageError.location
   if (location) {
     // One annotation, placed on the file and line at fault (setFailed would add a second, unplaced one).
@@ -241,12 +294,54 @@ function fail(record: StageRecord, error: unknown): void {
   }
 }
 
-async function finishReport(record: StageRecord): Promise<void> {
+async function openDeployment(
+  config: StageConfig,
+  record: StageRecord
+): Promise<GitHubDeployment | undefined> {
+  const { repository, sha, runId } = config.github
+  if (config.deployment === 'off' || !config.githubToken || !repository || !sha || !runId) return undefined
+  core.setSecret(config.githubToken)
+  const [owner, repo] = repository.split('/')
+  try {
+    const deployment = await GitHubDeployment.open({
+      mode: config.deployment,
+      token: config.githubToken,
+      apiUrl: config.github.apiUrl,
+      environment: config.environment,
+      owner,
+      repo,
+      sha,
+      runId,
+      runUrl: config.github.runUrl
+    })
+    await deployment?.setState('in_progress', { environmentUrl: config.environmentUrl })
+    return deployment
+  } catch (error) {
+    // A deployment status is a report, not the stage: it must not fail a good deployment.
+    warn(record, `Could not update the GitHub deployment status: ${(error as Error).message}`)
+    return undefined
+  }
+}
+
+async function finishReport(record: StageRecord, deployment: GitHubDeployment | undefined): Promise<void> {
   writeOutputs(record)
   try {
     if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(record)).write()
   } catch (error) {
     core.warning(`Could not write the job summary: ${(error as Error).message}`)
+  }
+  if (deployment) {
+    const result = stageResult(record)
+    await deployment
+      .setState(result, {
+        environmentUrl: record.environmentUrl,
+        description: record.failure
+          ? `${record.failure.code}: ${record.failure.message}`
+          : 'kube-stage passed'
+      })
+      .catch(error =>
+        core.warning(`Could not update the GitHub deployment status: ${(error as Error).message}`)
+      )
   }
   core.info(
     `Stage ${stageResult(record)} in ${formatDuration((record.finishedAt ?? Date.now()) - record.startedAt)}`

@@ -34,6 +34,8 @@ export interface WaitOutcome {
   results: TargetReadiness[]
   failed?: { object: KubeObject; failure: ResourceFailure; logTail?: string }
   elapsedMs: number
+  /** The pods seen last, for the images (and digests) that really run. */
+  pods: WatchedObject[]
 }
 
 /** Kinds whose only readiness is "the API server accepted it": nothing to watch. */
@@ -124,12 +126,15 @@ export async function waitForReadiness(
   return new Promise<WaitOutcome>(resolve => {
     let settled = false
     let scheduled = false
-    const finish = (outcome: Omit<WaitOutcome, 'elapsedMs' | 'results'>, results: TargetReadiness[]) => {
+    const finish = (
+      outcome: Omit<WaitOutcome, 'elapsedMs' | 'results' | 'pods'>,
+      results: TargetReadiness[]
+    ) => {
       if (settled) return
       settled = true
       clearTimeout(deadline)
       abort.abort()
-      resolve({ ...outcome, results, elapsedMs: Date.now() - started })
+      resolve({ ...outcome, results, elapsedMs: Date.now() - started, pods: [...pods.values()] })
     }
 
     const evaluate = (): TargetReadiness[] => {
@@ -181,7 +186,8 @@ export async function waitForReadiness(
             state: 'Failed',
             failed: { object: failed.object, failure, logTail },
             results,
-            elapsedMs: Date.now() - started
+            elapsedMs: Date.now() - started,
+            pods: [...pods.values()]
           })
         )
         return

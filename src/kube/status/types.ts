@@ -1,4 +1,10 @@
-/** What a readiness rule says about one object. */
+/**
+ * What a readiness rule says about one object, and the shared vocabulary of
+ * the rules. Inputs are plain JSON as the API server sends it: the
+ * client-node types match its field names, but timestamps are strings, never
+ * Date objects, so nothing here compares them as dates.
+ */
+import type { V1ObjectMeta, V1Pod, V1ReplicaSet } from '@kubernetes/client-node'
 import type { FailureCode } from '../../errors.js'
 
 export type ReadinessState = 'InProgress' | 'Current' | 'Failed'
@@ -12,24 +18,49 @@ export interface ResourceFailure {
   restartCount?: number
   exitCode?: number
   waitingReason?: string
-  /** The wait loop should fetch a log tail of pod/container. */
+  /** The I/O layer should fetch a log tail of pod/container (previous instance when restartCount > 0). */
   wantsLogs?: boolean
 }
 
 export interface Readiness {
   state: ReadinessState
   message: string
+  /** Set exactly when state is Failed. */
   failure?: ResourceFailure
 }
 
-/** Plain JSON objects, as the API server sends them. */
-export type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+/** Any object the API server returns; the per-kind rules narrow it. */
+export interface KubeResource {
+  apiVersion?: string
+  kind?: string
+  metadata?: V1ObjectMeta
+  spec?: unknown
+  status?: unknown
+}
 
 export interface ReadinessContext {
-  /** Pods (and ReplicaSets) in the object's namespace; each rule picks the ones that are its own. */
-  pods: Json[]
-  replicaSets: Json[]
+  /** Pods of the object's namespace (all of them: each rule picks its own, of the current revision). */
+  pods: V1Pod[]
+  /** ReplicaSets of the namespace: the link from a Deployment to its pods. */
+  replicaSets: V1ReplicaSet[]
+  /** Whether a LoadBalancer Service must have an address to be ready. */
   waitForLoadBalancer: boolean
+  /**
+   * StorageClasses with volumeBindingMode WaitForFirstConsumer. A claim of one
+   * of them stays Pending until a pod using it is scheduled, so a Pending
+   * claim with no consumer yet counts as ready rather than timing out.
+   * Unset: every Pending claim is in progress.
+   */
+  waitForFirstConsumerClasses?: readonly string[]
+}
+
+/** The common shape of status conditions across kinds. */
+export interface Condition {
+  type: string
+  status: string
+  reason?: string
+  message?: string
+  observedGeneration?: number
 }
 
 export const current = (message: string): Readiness => ({ state: 'Current', message })
@@ -40,16 +71,35 @@ export const failed = (failure: ResourceFailure): Readiness => ({
   failure
 })
 
-export function condition(object: Json, type: string): Json | undefined {
-  return (object.status?.conditions as Json[] | undefined)?.find(c => c.type === type)
+export function findCondition(
+  conditions: readonly Condition[] | undefined,
+  type: string
+): Condition | undefined {
+  return conditions?.find(c => c.type === type)
 }
 
-/** The controller has not seen the latest spec yet: its status says nothing about it. */
-export function generationPending(object: Json): Readiness | undefined {
-  const generation = object.metadata?.generation
-  const observed = object.status?.observedGeneration
-  if (generation !== undefined && (observed === undefined || observed < generation)) {
+/** "reason: message", or whichever of the two exists. */
+export function conditionText(condition: Condition): string {
+  if (condition.reason && condition.message) return `${condition.reason}: ${condition.message}`
+  return condition.message ?? condition.reason ?? `${condition.type}=${condition.status}`
+}
+
+/**
+ * Until the controller has observed the latest generation its status
+ * describes an older spec, so nothing else in it can be trusted.
+ */
+export function generationPending(
+  metadata: V1ObjectMeta | undefined,
+  observedGeneration: number | undefined
+): Readiness | undefined {
+  const generation = metadata?.generation
+  if (generation !== undefined && (observedGeneration === undefined || observedGeneration < generation)) {
     return inProgress(`waiting for the controller to observe generation ${generation}`)
   }
   return undefined
+}
+
+/** "1 replica" / "3 replicas". */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`
 }
