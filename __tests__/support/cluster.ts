@@ -44,3 +44,10 @@ export async function namespaceExists(name: string): Promise<boolean> {
     return false
   }
 }
+
+/** Another field manager changing an object, as `kubectl edit` or a controller would. */
+export async function patchAsOtherManager(object: Record<string, unknown>, manager: string): Promise<void> {
+  const { KubernetesObjectApi, PatchStrategy } = await import('@kubernetes/client-node')
+  const api = KubernetesObjectApi.makeApiClient(testKubeConfig())
+  await api.patch(object as never, undefined, undefined, manager, undefined, PatchStrategy.MergePatch)
+}

@@ -139,7 +139,7 @@ async function fetchLive(
       const list = await client.getJson<{ items: KubeObject[] }>(
         collectionPath(apiVersion, resource, namespace)
       )
-      for (const item of list.items) {
+      for (const item of list.items ?? []) {
         live.set(objectKey({ ...item, apiVersion, kind: resource.kind }), {
           ...item,
           apiVersion,
@@ -269,9 +269,7 @@ export async function applyPlanned(
       if (planned.action === 'unchanged')
         return { object: planned.live ?? planned.object, action: planned.action }
       const response = await serverSideApply(client, planned.object, planned.resource, options, false)
-      const action: ApplyAction =
-        response.status === 201 ? 'created' : planned.action === 'created' ? 'configured' : planned.action
-      return { object: response.body, action }
+      return { object: response.body, action: planned.action }
     })
     const failures = outcomes.flatMap((o, i) =>
       o.status === 'rejected' ? [{ object: tier[i].object, error: o.reason }] : []

@@ -18,7 +18,7 @@ export async function existingConfigNames(client: KubeClient, namespace: string)
     )
   )
   return new Set([
-    ...secrets.items.map(i => `Secret/${i.metadata.name}`),
-    ...configMaps.items.map(i => `ConfigMap/${i.metadata.name}`)
+    ...(secrets.items ?? []).map(i => `Secret/${i.metadata.name}`),
+    ...(configMaps.items ?? []).map(i => `ConfigMap/${i.metadata.name}`)
   ])
 }

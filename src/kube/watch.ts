@@ -56,7 +56,7 @@ export async function watchCollection(
 ): Promise<void> {
   const relist = async (): Promise<string> => {
     const list = await client.getJson<ListResponse>(path)
-    for (const item of list.items) onEvent('ADDED', item)
+    for (const item of list.items ?? []) onEvent('ADDED', item)
     return list.metadata.resourceVersion
   }
   let resourceVersion = await relist()
