@@ -8,18 +8,19 @@ const base = {
 }
 
 export default {
+  // Cluster and HTTP tests run real servers; their own deadlines are much shorter than this.
+  testTimeout: 180_000,
   projects: [
     // Pure logic, no I/O beyond fixture files.
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
     // Real HTTP servers on 127.0.0.1, no cluster needed.
-    { ...base, displayName: 'http', testMatch: ['<rootDir>/__tests__/http/**/*.test.ts'], testTimeout: 60_000 },
+    { ...base, displayName: 'http', testMatch: ['<rootDir>/__tests__/http/**/*.test.ts'] },
     // A real kube-apiserver: refuses to run (fails) without one.
     {
       ...base,
       displayName: 'cluster',
       testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts', '<rootDir>/__tests__/e2e/**/*.test.ts'],
-      globalSetup: '<rootDir>/__tests__/support/require-cluster.js',
-      testTimeout: 180_000
+      globalSetup: '<rootDir>/__tests__/support/require-cluster.js'
     }
   ]
 }
