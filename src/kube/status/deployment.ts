@@ -1,0 +1,83 @@
+/**
+ * Deployment: done by exactly kubectl rollout status's criteria. Failed on
+ * ProgressDeadlineExceeded, and before any deadline when a pod of the new
+ * revision is doomed; pods of older revisions never fail a rollout, which may
+ * be the fix for them. Pure.
+ */
+import type { V1Deployment } from '@kubernetes/client-node'
+import { describePodProgress, diagnosePod, isPodReady } from './pod.js'
+import { currentRevisionPods, podsOf } from './related.js'
+import {
+  conditionText,
+  current,
+  failed,
+  findCondition,
+  generationPending,
+  plural,
+  type KubeResource,
+  type Readiness,
+  type ReadinessContext
+} from './types.js'
+import { workloadInProgress } from './workload.js'
+
+export function deploymentReadiness(deployment: V1Deployment, context: ReadinessContext): Readiness {
+  const status = deployment.status ?? {}
+  // Until observed, the revision annotation (and so "the new pods") is still the previous rollout's.
+  const pending = generationPending(deployment.metadata, status.observedGeneration)
+  if (pending) return pending
+
+  const object = { ...deployment, kind: 'Deployment' } as KubeResource
+  const pods = currentRevisionPods(object, context)
+  const oldPods = podsOf(object, context).filter(pod => !pods.includes(pod))
+
+  const progressing = findCondition(status.conditions, 'Progressing')
+  if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
+    // A doomed pod names the cause; the deadline only says there is one.
+    for (const pod of pods) {
+      const failure = diagnosePod(pod)
+      if (failure) return failed(failure)
+    }
+    const stuck = pods.find(pod => !pod.metadata?.deletionTimestamp && !isPodReady(pod))
+    const seconds = deployment.spec?.progressDeadlineSeconds
+    return failed({
+      code: 'ProgressDeadline',
+      pod: stuck?.metadata?.name,
+      reason:
+        `rollout exceeded its progress deadline${seconds !== undefined ? ` of ${seconds}s` : ''}` +
+        `${progressing.message ? ` (${progressing.message})` : ''}` +
+        `${stuck ? `; ${describePodProgress(stuck)}` : ''}`
+    })
+  }
+
+  const replicas = deployment.spec?.replicas ?? 1
+  const updated = status.updatedReplicas ?? 0
+  const total = status.replicas ?? 0
+  const available = status.availableReplicas ?? 0
+  const replicaFailure = findCondition(status.conditions, 'ReplicaFailure')
+  const blocked = replicaFailure?.status === 'True' ? ` (${conditionText(replicaFailure)})` : ''
+  const paused = deployment.spec?.paused ? 'rollout paused: ' : ''
+
+  if (updated < replicas) {
+    return workloadInProgress(`${paused}${updated} of ${replicas} replicas updated${blocked}`, pods, oldPods)
+  }
+  if (total > updated) {
+    return workloadInProgress(
+      `${paused}waiting for ${plural(total - updated, 'old replica')} to terminate${blocked}`,
+      pods,
+      oldPods
+    )
+  }
+  if (available < updated) {
+    const minReady = deployment.spec?.minReadySeconds
+      ? ` (minReadySeconds ${deployment.spec.minReadySeconds})`
+      : ''
+    return workloadInProgress(
+      `${paused}${available} of ${updated} updated replicas available${minReady}`,
+      pods,
+      oldPods
+    )
+  }
+  return current(
+    replicas === 0 ? 'scaled to 0 replicas' : `${available} of ${plural(replicas, 'replica')} available`
+  )
+}

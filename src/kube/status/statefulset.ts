@@ -1,0 +1,57 @@
+/**
+ * StatefulSet: kubectl rollout status's criteria, except that partition 0
+ * (the API server's default) is treated as no partition, so an unfinished
+ * rolling update is not reported done. Pure.
+ */
+import type { V1StatefulSet } from '@kubernetes/client-node'
+import { currentRevisionPods, podsOf } from './related.js'
+import {
+  current,
+  generationPending,
+  type KubeResource,
+  type Readiness,
+  type ReadinessContext
+} from './types.js'
+import { workloadInProgress } from './workload.js'
+
+export function statefulSetReadiness(sts: V1StatefulSet, context: ReadinessContext): Readiness {
+  const status = sts.status
+  const pending = generationPending(sts.metadata, status?.observedGeneration)
+  if (pending) return pending
+  // Nothing is rolled out until someone deletes pods, so there is nothing to wait for.
+  if (sts.spec?.updateStrategy?.type === 'OnDelete') {
+    return current('update strategy OnDelete: pods take the new revision when deleted')
+  }
+
+  const object = { ...sts, kind: 'StatefulSet' } as KubeResource
+  const pods = currentRevisionPods(object, context)
+  // An old pod that never becomes ready can hold up an OrderedReady rollout: worth naming, never failing.
+  const oldPods = podsOf(object, context).filter(pod => !pods.includes(pod))
+  const replicas = sts.spec?.replicas ?? 1
+  const ready = status?.readyReplicas ?? 0
+  const updated = status?.updatedReplicas ?? 0
+  const partition = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0
+
+  if (ready < replicas) return workloadInProgress(`${ready} of ${replicas} replicas ready`, pods, oldPods)
+  if (partition > 0) {
+    const target = Math.max(0, replicas - partition)
+    if (updated < target) {
+      return workloadInProgress(
+        `partitioned rollout: ${updated} of ${target} replicas at or above ordinal ${partition} updated`,
+        pods,
+        oldPods
+      )
+    }
+    return current(
+      `partitioned rollout done: ${updated} of ${replicas} replicas updated, partition ${partition}`
+    )
+  }
+  if (status?.currentRevision !== status?.updateRevision) {
+    return workloadInProgress(
+      `rolling update: ${updated} of ${replicas} replicas at revision ${status?.updateRevision ?? '?'}`,
+      pods,
+      oldPods
+    )
+  }
+  return current(`${ready} of ${replicas} replicas ready at revision ${status?.updateRevision ?? '?'}`)
+}
