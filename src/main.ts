@@ -86,7 +86,7 @@ async function runStage(config: StageConfig, record: StageRecord): Promise<void>
   const applyOptions: ApplyOptions = {
     fieldManager: config.fieldManager,
     force: config.forceConflicts,
-    concurrency: 16,
+    concurrency: 32,
     volatileAnnotations: Object.values(PROVENANCE),
     locate: locator(loaded)
   }

@@ -9,7 +9,13 @@ import type { KubeObject } from '../manifests/types.js'
 import { displayName, objectKey } from '../manifests/objects.js'
 import type { ApiResource, KubeClient } from './client.js'
 import { asKubeApiError, type KubeApiError } from './errors.js'
-import { classifyChange, type ApplyAction } from './change.js'
+import {
+  APPLIED_HASH_ANNOTATION,
+  appliedHash,
+  classifyChange,
+  unchangedSinceApplied,
+  type ApplyAction
+} from './change.js'
 import { collectionPath, objectPath, withQuery } from './paths.js'
 
 export interface ApplyOptions {
@@ -39,6 +45,13 @@ export interface AppliedObject {
 }
 
 const APPLY_CONTENT_TYPE = 'application/apply-patch+yaml'
+
+function withAnnotation(object: KubeObject, key: string, value: string): KubeObject {
+  return {
+    ...object,
+    metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [key]: value } }
+  }
+}
 
 /** Discovery for every kind in the set; kinds defined by a CRD in the same set are resolved from it. */
 export async function resolveResources(
@@ -230,8 +243,9 @@ function rejectionError(
 
 /**
  * Preflight: every object goes through a server-side dry run (schema,
- * admission, quota, field ownership) before anything is written. Returns what
- * applying each object would do.
+ * admission, quota, field ownership) before anything is written, except those
+ * this stage applied before exactly as they are now, untouched since (nothing
+ * would be written for them). Returns what applying each object would do.
  */
 export async function planApply(
   client: KubeClient,
@@ -240,10 +254,15 @@ export async function planApply(
 ): Promise<PlannedObject[]> {
   const resources = await resolveResources(client, objects)
   const live = await fetchLive(client, objects, resources)
-  const outcomes = await settleConcurrent(objects, options.concurrency, async object => {
-    const resource = resources.get(typeKeyOf(object))!
-    const current = live.get(objectKey(object))
+  const outcomes = await settleConcurrent(objects, options.concurrency, async desired => {
+    const resource = resources.get(typeKeyOf(desired))!
+    const current = live.get(objectKey(desired))
+    const hash = appliedHash(desired, options.volatileAnnotations)
+    const object = withAnnotation(desired, APPLIED_HASH_ANNOTATION, hash)
     if (isPendingCrd(resource)) return { object, resource, action: 'created' as ApplyAction }
+    if (unchangedSinceApplied(hash, current, options.fieldManager)) {
+      return { object, resource, live: current, preview: current, action: 'unchanged' as ApplyAction }
+    }
     const preview = (await serverSideApply(client, object, resource, options, true)).body
     const action = classifyChange(preview, current, options.fieldManager, options.volatileAnnotations)
     return { object, resource, live: current, preview, action }

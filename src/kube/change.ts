@@ -7,11 +7,23 @@
  * "unchanged". They are ignored here, and unchanged objects are not re-applied,
  * so they keep pointing at the run that last really changed them.
  */
+import { canonicalJson, sha256 } from '../canonical.js'
+
 export type ApplyAction = 'created' | 'configured' | 'unchanged'
+
+/** The digest of what this stage last applied, kept on the object itself. */
+export const APPLIED_HASH_ANNOTATION = 'kube-stage.dev/applied-hash'
+
+interface ManagedFieldsEntry {
+  manager?: string
+  operation?: string
+  subresource?: string
+  time?: string
+}
 
 interface Meta {
   annotations?: Record<string, string>
-  managedFields?: { manager?: string; operation?: string }[]
+  managedFields?: ManagedFieldsEntry[]
   [key: string]: unknown
 }
 type Obj = { metadata?: Meta; [key: string]: unknown }
@@ -62,4 +74,31 @@ export function classifyChange(
   return jsonEqual(comparable(dryRun, ignoredAnnotations), comparable(live, ignoredAnnotations))
     ? 'unchanged'
     : 'configured'
+}
+
+/** Digest of the desired object, without the annotations that change every run. */
+export function appliedHash(object: Obj, volatileAnnotations: readonly string[]): string {
+  return sha256(canonicalJson(comparable(object, [...volatileAnnotations, APPLIED_HASH_ANNOTATION]))).slice(
+    0,
+    32
+  )
+}
+
+/**
+ * True when the live object is exactly what this field manager last applied
+ * and nobody has written to it since: its applied-hash annotation matches the
+ * desired object, and no other manager's entry (status aside) is newer than
+ * ours. Then a dry run and an apply would both be no-ops, and are skipped.
+ */
+export function unchangedSinceApplied(
+  desiredHash: string,
+  live: Obj | undefined,
+  fieldManager: string
+): boolean {
+  if (!live || live.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] !== desiredHash) return false
+  const entries = (live.metadata?.managedFields ?? []).filter(f => f.subresource !== 'status')
+  const ours = entries.find(f => f.manager === fieldManager && f.operation === 'Apply')
+  if (!ours?.time) return false
+  // managedFields times have one-second resolution: a write in the same second is not "before".
+  return entries.every(f => f === ours || (f.time !== undefined && f.time < ours.time!))
 }

@@ -7,7 +7,7 @@
  * need the wire format, and server-side apply needs the HTTP status (201 = created).
  */
 import { KubeConfig, RequestContext, HttpMethod } from '@kubernetes/client-node'
-import { fetch, type Dispatcher, type Response } from 'undici'
+import { Agent, fetch, type Dispatcher, type Response } from 'undici'
 import { StageError } from '../errors.js'
 import { apiErrorFrom, describeConnectionFailure } from './errors.js'
 
@@ -92,19 +92,33 @@ export function loadKubeConfig(connection: ClusterConnection): KubeConfig {
 }
 
 type DispatcherFactory = (...args: unknown[]) => unknown
+type DispatcherOptions = { type: string; connect?: Record<string, unknown> }
 
 /**
  * client-node builds a new undici Agent for every request when client
  * certificates are used, so every request pays a TLS handshake. One shared
- * dispatcher per cluster keeps connections alive across a whole stage.
+ * dispatcher per cluster keeps connections alive across a whole stage, and
+ * speaks HTTP/2 when the API server offers it (it does): every concurrent
+ * request of a stage then shares one connection. Proxies keep client-node's own.
  */
 function shareDispatcher(kc: KubeConfig): void {
-  const target = kc as unknown as { createDispatcher: DispatcherFactory }
+  const target = kc as unknown as {
+    createDispatcher: DispatcherFactory
+    createDispatcherOptions: (cluster: unknown, options: unknown) => DispatcherOptions
+  }
   const create = target.createDispatcher.bind(kc)
   const cache = new Map<string, unknown>()
   target.createDispatcher = (cluster: unknown, options: unknown) => {
-    const key = (cluster as { name?: string; server?: string } | null)?.server ?? ''
-    if (!cache.has(key)) cache.set(key, create(cluster, options))
+    const key = (cluster as { server?: string } | null)?.server ?? ''
+    if (!cache.has(key)) {
+      const planned = target.createDispatcherOptions.call(kc, cluster, options)
+      cache.set(
+        key,
+        planned.type === 'agent'
+          ? new Agent({ connect: planned.connect, allowH2: true })
+          : create(cluster, options)
+      )
+    }
     return cache.get(key)
   }
 }

@@ -3,7 +3,7 @@
  * configuration. Small enough for a job output, and free of secret values:
  * Secrets appear by name only. Pure.
  */
-import { createHash } from 'node:crypto'
+import { canonicalJson, sha256 } from '../canonical.js'
 import type { KubeObject } from '../manifests/types.js'
 import { displayName, podSpecsOf } from '../manifests/objects.js'
 
@@ -35,10 +35,6 @@ export interface ReleaseRecord {
 }
 
 const MAX_VALUE_LENGTH = 200
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
-}
 
 function fingerprintValue(value: string): string {
   return value.length > MAX_VALUE_LENGTH ? `sha256:${sha256(value)}` : value
@@ -138,18 +134,6 @@ function without(value: unknown, path: string[]): unknown {
     else (copy as Record<string, unknown>)[key] = without((copy as Record<string, unknown>)[key], rest)
   }
   return copy
-}
-
-/** Stable JSON: keys sorted, so the digest does not depend on YAML key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value)
 }
 
 /** Fields that differ per environment by design; user-declared ones are added to these. */
