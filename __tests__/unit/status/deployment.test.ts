@@ -169,6 +169,7 @@ describe('Deployment: doomed pods of the new revision fail the rollout early', (
       exitCode: 137,
       waitingReason: 'CrashLoopBackOff',
       wantsLogs: true,
+      previousLogs: true,
       reason:
         'pod web-7d9c6b5f4-x2k8p: container web is crash-looping (4 restarts, last exit code 137, OOMKilled)'
     })

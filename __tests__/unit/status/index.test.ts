@@ -44,6 +44,18 @@ describe('readinessOf', () => {
     expect(readinessOf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' } }, empty).state).toBe(
       'Current'
     )
+    expect(readinessOf(pod('debug', { scheduled: false }), empty).message).toBe(
+      'pod debug: Pending (not scheduled yet)'
+    )
+    const claim = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data' },
+      status: { phase: 'Lost' }
+    }
+    expect(readinessOf(claim, empty).failure?.code).toBe('ResourceFailed')
+    const migrate = job({ conditions: [{ type: 'Failed', status: 'True', reason: 'DeadlineExceeded' }] })
+    expect(readinessOf(migrate, empty).failure?.code).toBe('JobFailed')
   })
 
   it('works on the objects as listed, without kind on related objects', () => {

@@ -53,6 +53,7 @@ describe('Job', () => {
       exitCode: 3,
       restartCount: 0,
       wantsLogs: true,
+      previousLogs: false,
       reason:
         'job failed: BackoffLimitExceeded: Job has reached the specified backoff limit; last failure: pod migrate-second container migrate exited with code 3'
     })
@@ -72,7 +73,8 @@ describe('Job', () => {
     expect(jobReadiness(migrate, context()).failure).toEqual({
       code: 'JobFailed',
       reason: 'job failed: DeadlineExceeded: Job was active longer than specified deadline',
-      wantsLogs: false
+      wantsLogs: false,
+      previousLogs: false
     })
   })
 
@@ -84,7 +86,8 @@ describe('Job', () => {
     expect(jobReadiness(migrate, context(pods)).failure).toMatchObject({
       pod: 'migrate-only',
       restartCount: 6,
-      exitCode: 1
+      exitCode: 1,
+      previousLogs: true
     })
   })
 

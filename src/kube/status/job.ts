@@ -65,9 +65,9 @@ function jobFailure(condition: Condition, pods: readonly V1Pod[]): ResourceFailu
     pod: crash?.pod.metadata?.name,
     container: crash?.container.name,
     exitCode: crash?.terminated.exitCode,
-    // The log wanted is of the crashed instance: the current one when it is the crash, else the previous.
-    restartCount:
-      crash && crash.terminated === crash.container.state?.terminated ? 0 : crash?.container.restartCount,
+    restartCount: crash?.container.restartCount,
+    // The crash may be the container's current state (restartPolicy Never) or the one before it restarted.
+    previousLogs: crash !== undefined && crash.terminated !== crash.container.state?.terminated,
     wantsLogs: crash !== undefined
   }
 }

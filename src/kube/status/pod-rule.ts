@@ -4,7 +4,7 @@ import { describePodProgress, diagnosePod, isPodReady } from './pod.js'
 import { current, failed, inProgress, type Readiness } from './types.js'
 
 export function podReadiness(pod: V1Pod): Readiness {
-  // A run-to-completion pod (restartPolicy Never/OnFailure) that finished is done.
+  // Ran to completion (what restartPolicy Never/OnFailure pods are for): done, not "not ready".
   if (pod.status?.phase === 'Succeeded') return current('completed')
   // Nothing replaces or retries a bare pod: a crash loop or a Failed phase is final.
   const failure = diagnosePod(pod, { crashesAreRetried: false, failedPodsAreReplaced: false })

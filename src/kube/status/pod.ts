@@ -100,6 +100,7 @@ function diagnoseContainer(
       code: 'CrashLoop',
       exitCode: last?.exitCode,
       wantsLogs: true,
+      previousLogs: true,
       reason: `pod ${podName}: container ${status.name} is crash-looping (${how})`
     }
   }

@@ -18,8 +18,10 @@ export interface ResourceFailure {
   restartCount?: number
   exitCode?: number
   waitingReason?: string
-  /** The I/O layer should fetch a log tail of pod/container (previous instance when restartCount > 0). */
+  /** The I/O layer should fetch a log tail of pod/container. */
   wantsLogs?: boolean
+  /** The log that explains it is the previous instance's (`previous=true`): the container has restarted since. */
+  previousLogs?: boolean
 }
 
 export interface Readiness {
