@@ -21,6 +21,7 @@ import { guardNamespace, isolationPolicy, namespaceManifest, readNamespace } fro
 import { existingConfigNames } from './kube/existing.js'
 import { applyPlanned, planApply, type ApplyOptions, type PlannedObject } from './kube/apply.js'
 import { waitForReadiness, type WaitOutcome } from './kube/wait.js'
+import { describeTimeout } from './kube/status/index.js'
 import { newStageRecord, stageResult, type StageRecord } from './report/record.js'
 import { renderSummary } from './report/summary.js'
 import { writeOutputs } from './report/outputs.js'
@@ -244,13 +245,11 @@ function recordReadiness(record: StageRecord, outcome: WaitOutcome): void {
 
 function waitFailure(outcome: WaitOutcome, config: StageConfig): StageError {
   if (outcome.state === 'Timeout') {
-    const missing = outcome.results.filter(r => r.readiness.state !== 'Current')
+    const missing = describeTimeout(outcome.results)
     return new StageError(
       'Timeout',
-      `${missing.length} of ${outcome.results.length} resource(s) were not ready after ${formatDuration(config.timeoutMs)}: ${missing
-        .map(r => `${displayName(r.object)}: ${r.readiness.message}`)
-        .join('; ')}`,
-      { details: missing.map(r => `${displayName(r.object)}: ${r.readiness.message}`) }
+      `${missing.length} of ${outcome.results.length} resource(s) were not ready after ${formatDuration(config.timeoutMs)}: ${missing.join('; ')}`,
+      { details: missing }
     )
   }
   const failed = outcome.failed!

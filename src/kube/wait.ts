@@ -80,7 +80,7 @@ async function fetchLogTail(
     {
       container: failure.container,
       tailLines: LOG_TAIL_LINES,
-      previous: failure.restartCount ? true : undefined
+      previous: failure.previousLogs ? true : undefined
     }
   )
   try {
