@@ -21,6 +21,7 @@ export interface GitHubContext {
 }
 
 export type DeploymentMode = 'auto' | 'create' | 'off'
+export type ParityMode = 'warn' | 'fail' | 'off'
 
 export interface StageConfig {
   manifests: string
@@ -39,6 +40,9 @@ export interface StageConfig {
   environmentUrl?: string
   deployment: DeploymentMode
   githubToken?: string
+  promoteFrom?: string
+  parity: ParityMode
+  parityExpected: string[]
   github: GitHubContext
 }
 
@@ -174,6 +178,9 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     environmentUrl: urlInput(read, 'environment-url'),
     deployment: choiceInput(read, 'deployment', ['auto', 'create', 'off'] as const, 'auto'),
     githubToken: optional(read, 'github-token'),
+    promoteFrom: optional(read, 'promote-from'),
+    parity: choiceInput(read, 'parity', ['warn', 'fail', 'off'] as const, 'warn'),
+    parityExpected: listInput(read, 'parity-expected') ?? ['replicas', 'resources', 'hosts'],
     github: githubContext(env)
   }
 }

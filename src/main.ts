@@ -12,7 +12,7 @@ import { formatDuration } from './duration.js'
 import { parseManifestEntries, loadManifests } from './manifests/load.js'
 import { transformManifests } from './manifests/transform.js'
 import { orderForApply } from './manifests/order.js'
-import { applyImageOverrides, parseImageOverrides } from './manifests/images.js'
+import { applyImageOverrides, parseImageOverrides, type ImageChange } from './manifests/images.js'
 import { checkReferences, findReferences, referenceError } from './manifests/references.js'
 import { displayName, objectKey } from './manifests/objects.js'
 import type { KubeObject, LoadedManifest } from './manifests/types.js'
@@ -27,6 +27,15 @@ import { renderSummary } from './report/summary.js'
 import { writeOutputs } from './report/outputs.js'
 import { runningImages } from './report/images.js'
 import { GitHubDeployment } from './report/github-deployment.js'
+import {
+  buildRelease,
+  configFingerprint,
+  objectDigests,
+  renderedImages,
+  splitExpected
+} from './promote/release.js'
+import { checkPromotion, parseRelease, promotionError } from './promote/guard.js'
+import { compareParity } from './promote/parity.js'
 
 /** Annotations on every applied object; they change every run, so they never count as a change. */
 const PROVENANCE = {
@@ -36,23 +45,36 @@ const PROVENANCE = {
   actor: 'kube-stage.dev/actor'
 }
 
+/** What the release record is built from, once the manifests are rendered. */
+interface Rendered {
+  config: StageConfig
+  objects: KubeObject[]
+}
+
 export async function run(): Promise<void> {
   const record = newStageRecord()
+  const rendered: Partial<Rendered> = {}
   let deployment: GitHubDeployment | undefined
   try {
     const config = readStageConfig(name => core.getInput(name), process.env)
     record.environmentUrl = config.environmentUrl
     deployment = await openDeployment(config, record)
-    await runStage(config, record)
+    await runStage(config, record, rendered)
   } catch (error) {
     fail(record, error)
   } finally {
     record.finishedAt = Date.now()
+    if (rendered.config && rendered.objects)
+      record.release = JSON.stringify(release(record, rendered as Rendered))
     await finishReport(record, deployment)
   }
 }
 
-async function runStage(config: StageConfig, record: StageRecord): Promise<void> {
+async function runStage(
+  config: StageConfig,
+  record: StageRecord,
+  rendered: Partial<Rendered>
+): Promise<void> {
   Object.assign(record, {
     environment: config.environment,
     namespace: config.namespace,
@@ -71,11 +93,14 @@ async function runStage(config: StageConfig, record: StageRecord): Promise<void>
   guardNamespace(config.namespace, config.environment, namespaceState)
 
   const transformed = await transform(config, client, loaded)
-  const images = applyImageOverrides(transformed, overrides)
-  for (const change of images.changes)
-    core.info(`${change.workload} ${change.container}: image ${change.from} → ${change.to}`)
+  let images = applyImageOverrides(transformed, overrides)
   for (const entry of images.unmatched)
     warn(record, `Image override "${entry}" matched no container in the manifests.`)
+  if (config.promoteFrom) images = promote(config, record, images.objects, images.changes)
+  for (const change of images.changes)
+    core.info(`${change.workload} ${change.container}: image ${change.from} → ${change.to}`)
+  rendered.config = config
+  rendered.objects = images.objects
   const objects = [
     namespaceManifest(config.namespace, config.environment),
     ...images.objects,
@@ -130,6 +155,68 @@ async function runStage(config: StageConfig, record: StageRecord): Promise<void>
   record.images = runningImages(images.objects, outcome.pods)
   if (outcome.state !== 'Current') throw waitFailure(outcome, config)
   core.info(`All ${outcome.results.length} resource(s) ready in ${formatDuration(outcome.elapsedMs)}`)
+}
+
+/**
+ * Nothing reaches this stage that did not pass the previous one: the same
+ * commit, the same images (tag-only ones pinned to the digest that ran there).
+ * Then parity: configuration that differs from the previous stage's.
+ */
+function promote(
+  config: StageConfig,
+  record: StageRecord,
+  objects: KubeObject[],
+  changes: ImageChange[]
+): { objects: KubeObject[]; changes: ImageChange[]; unmatched: string[] } {
+  const upstream = parseRelease(config.promoteFrom!)
+  const check = checkPromotion(upstream, { commit: config.github.sha, images: renderedImages(objects) })
+  if (check.problems.length > 0) throw promotionError(upstream, check.problems)
+  const pinned = applyImageOverrides(objects, check.pins)
+  core.info(`Promotion from ${upstream.environment}: commit and images match what passed there`)
+  if (config.parity !== 'off') {
+    const expected = splitExpected(config.parityExpected)
+    const differences = compareParity(
+      upstream,
+      configFingerprint(pinned.objects),
+      objectDigests(pinned.objects, expected.fields, config.environment),
+      {
+        environment: config.environment,
+        environmentNames: config.environmentNames,
+        expected: expected.paths
+      }
+    )
+    record.parity = { from: upstream.environment, mode: config.parity, differences }
+    const unexpected = differences.filter(d => !d.expected)
+    for (const difference of unexpected) {
+      if (config.parity === 'warn') warn(record, `Parity with ${upstream.environment}: ${difference.message}`)
+      else core.info(`Parity with ${upstream.environment}: ${difference.message}`)
+    }
+    if (config.parity === 'fail' && unexpected.length > 0) {
+      throw new StageError(
+        'ParityFailed',
+        `${unexpected.length} configuration difference(s) from ${upstream.environment} that parity-expected does not declare; nothing was applied: ${unexpected[0].message}.`,
+        { details: unexpected.map(d => d.message) }
+      )
+    }
+  }
+  return { objects: pinned.objects, changes: [...changes, ...pinned.changes], unmatched: [] }
+}
+
+function release(record: StageRecord, rendered: Rendered) {
+  const images: Record<string, string> = renderedImages(rendered.objects)
+  for (const image of record.images) {
+    const key = `${image.workload}:${image.container}`
+    if (image.digest && !image.image.includes('@')) images[key] = `${image.image}@${image.digest}`
+  }
+  return buildRelease({
+    environment: rendered.config.environment,
+    namespace: rendered.config.namespace,
+    commit: rendered.config.github.sha,
+    result: stageResult(record),
+    objects: rendered.objects,
+    images,
+    perEnvironmentFields: splitExpected(rendered.config.parityExpected).fields
+  })
 }
 
 async function connect(config: StageConfig, record: StageRecord): Promise<KubeClient> {

@@ -108,7 +108,7 @@ export function compareParity(
   }
   for (const [object, digest] of Object.entries(hereObjects)) {
     const previous = upstream.objectDigests[object]
-    if (previous !== undefined && previous !== digest && !object.startsWith('ConfigMap/')) {
+    if (previous !== undefined && previous !== digest) {
       add({
         path: `object/${object}`,
         kind: 'object-changed',

@@ -4,6 +4,7 @@
  * Secrets appear by name only. Pure.
  */
 import { canonicalJson, sha256 } from '../canonical.js'
+import { normalizeEnvironmentTokens } from '../environments.js'
 import type { KubeObject } from '../manifests/types.js'
 import { displayName, podSpecsOf } from '../manifests/objects.js'
 
@@ -136,29 +137,100 @@ function without(value: unknown, path: string[]): unknown {
   return copy
 }
 
-/** Fields that differ per environment by design; user-declared ones are added to these. */
+/**
+ * Fields left out of object digests: those that differ per environment by
+ * design, and configuration, which the fingerprint compares key by key (a
+ * digest would only repeat the same difference, less precisely).
+ * User-declared fields are added to these.
+ */
 export const PER_ENVIRONMENT_FIELDS = [
   'metadata.namespace',
   'metadata.annotations',
   'metadata.labels.environment',
-  'status'
+  'status',
+  'data',
+  'stringData',
+  'binaryData',
+  ...['spec.template.spec', 'spec.jobTemplate.spec.template.spec'].flatMap(spec =>
+    ['containers', 'initContainers'].flatMap(list => [`${spec}.${list}.*.env`, `${spec}.${list}.*.envFrom`])
+  )
 ]
 
+/** Per-object digests; names carrying the stage's own environment name compare equal across stages. */
 export function objectDigests(
   objects: KubeObject[],
-  perEnvironmentFields: readonly string[]
+  perEnvironmentFields: readonly string[],
+  environment: string
 ): Record<string, string> {
   const digests: Record<string, string> = {}
   for (const object of objects) {
     if (object.kind === 'Namespace') continue
     let stripped: unknown = object
-    for (const field of [...PER_ENVIRONMENT_FIELDS, ...perEnvironmentFields])
+    for (const field of [...PER_ENVIRONMENT_FIELDS, ...perEnvironmentFields]) {
       stripped = without(stripped, field.split('.'))
-    digests[displayName(object)] = sha256(canonicalJson(stripped)).slice(0, 16)
+    }
+    digests[displayName(object)] = sha256(
+      normalizeEnvironmentTokens(canonicalJson(stripped), environment)
+    ).slice(0, 16)
   }
   return digests
 }
 
 export function manifestDigest(digests: Record<string, string>): string {
   return sha256(canonicalJson(digests))
+}
+
+export interface ReleaseInput {
+  environment: string
+  namespace: string
+  commit?: string
+  result: 'success' | 'failure'
+  /** The rendered objects (after namespace, labels and image overrides). */
+  objects: KubeObject[]
+  /** "Deployment/shop:shop" → image, pinned to its running digest when known. */
+  images: Record<string, string>
+  perEnvironmentFields: readonly string[]
+  smoke?: ReleaseRecord['smoke']
+}
+
+export function buildRelease(input: ReleaseInput): ReleaseRecord {
+  const digests = objectDigests(input.objects, input.perEnvironmentFields, input.environment)
+  return {
+    format: RELEASE_FORMAT,
+    environment: input.environment,
+    namespace: input.namespace,
+    commit: input.commit,
+    result: input.result,
+    images: input.images,
+    manifestDigest: manifestDigest(digests),
+    objectDigests: digests,
+    config: configFingerprint(input.objects),
+    smoke: input.smoke
+  }
+}
+
+/** Friendly names for fields that differ per environment by design. */
+const FIELD_ALIASES: Record<string, string[]> = {
+  replicas: ['spec.replicas'],
+  resources: [
+    'spec.template.spec.containers.*.resources',
+    'spec.template.spec.initContainers.*.resources',
+    'spec.jobTemplate.spec.template.spec.containers.*.resources'
+  ],
+  hosts: ['spec.rules.*.host', 'spec.tls.*.hosts']
+}
+
+/**
+ * The parity-expected entries split in two: manifest fields (replicas, or a
+ * dotted path) left out of object digests, and parity paths (with a '/', such as
+ * ConfigMap/shop-config/LOG_LEVEL) whose differences are expected.
+ */
+export function splitExpected(entries: readonly string[]): { fields: string[]; paths: string[] } {
+  const fields: string[] = []
+  const paths: string[] = []
+  for (const entry of entries) {
+    if (entry.includes('/')) paths.push(entry)
+    else fields.push(...(FIELD_ALIASES[entry] ?? [entry]))
+  }
+  return { fields, paths }
 }

@@ -15,7 +15,8 @@ export function stageOutputs(record: StageRecord): Record<string, string> {
         readiness: r.readiness
       }))
     ),
-    'environment-url': record.environmentUrl ?? ''
+    'environment-url': record.environmentUrl ?? '',
+    release: record.release ?? ''
   }
 }
 

@@ -35,6 +35,12 @@ export interface FailureRecord {
   evidence?: { title: string; text: string }[]
 }
 
+export interface ParityRecord {
+  from: string
+  mode: 'warn' | 'fail'
+  differences: { path: string; message: string; expected: boolean }[]
+}
+
 export interface StageRecord {
   environment?: string
   namespace?: string
@@ -50,6 +56,9 @@ export interface StageRecord {
   images: ImageRecord[]
   warnings: string[]
   failure?: FailureRecord
+  parity?: ParityRecord
+  /** JSON of the release record, for the release output. */
+  release?: string
 }
 
 export function newStageRecord(now = Date.now()): StageRecord {

@@ -97,6 +97,20 @@ function imagesSection(record: StageRecord): string {
   return `### Images\n\n${table(['Workload', 'Container', 'Image', 'Running digest'], rows)}\n`
 }
 
+function paritySection(record: StageRecord): string {
+  const parity = record.parity
+  if (!parity) return ''
+  const unexpected = parity.differences.filter(d => !d.expected)
+  const head = `### Parity with ${escapeHtml(parity.from)}\n\n`
+  if (parity.differences.length === 0) return `${head}No configuration differences.\n\n`
+  const rows = parity.differences.map(d => [
+    code(d.path),
+    escapeHtml(d.message),
+    d.expected ? 'expected' : parity.mode === 'fail' ? '❌ unexpected' : '⚠️ unexpected'
+  ])
+  return `${head}${unexpected.length} unexpected, ${parity.differences.length - unexpected.length} expected difference(s).\n\n${table(['Path', 'Difference', ''], rows)}\n`
+}
+
 function warningsSection(record: StageRecord): string {
   if (record.warnings.length === 0) return ''
   return `### Warnings\n\n<ul>\n${record.warnings.map(w => `<li>${escapeHtml(w)}</li>`).join('\n')}\n</ul>\n\n`
@@ -123,6 +137,7 @@ export function renderSummary(record: StageRecord, extraSections: string[] = [])
     resourcesSection(record),
     imagesSection(record),
     ...extraSections,
+    paritySection(record),
     warningsSection(record)
   ])
 }

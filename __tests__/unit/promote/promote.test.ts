@@ -1,0 +1,205 @@
+import { buildRelease, configFingerprint, splitExpected } from '../../../src/promote/release.js'
+import { checkPromotion, parseRelease } from '../../../src/promote/guard.js'
+import { compareParity } from '../../../src/promote/parity.js'
+import type { KubeObject } from '../../../src/manifests/types.js'
+
+const DIGEST = `sha256:${'a'.repeat(64)}`
+
+function app(
+  environment: string,
+  options: {
+    flag?: string
+    secret?: string
+    image?: string
+    extraEnv?: Record<string, string>
+    replicas?: number
+  } = {}
+): KubeObject[] {
+  const env = Object.entries({ LOG_LEVEL: 'info', ...options.extraEnv }).map(([name, value]) => ({
+    name,
+    value
+  }))
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'shop-config', namespace: environment },
+      data: { APP_ENV: environment, FEATURE_NEW_CHECKOUT: options.flag ?? 'on' }
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'shop', namespace: environment },
+      spec: {
+        replicas: options.replicas ?? 1,
+        template: {
+          spec: {
+            containers: [
+              {
+                name: 'shop',
+                image: options.image ?? 'ghcr.io/example/shop:1.4.0',
+                env: [
+                  ...env,
+                  {
+                    name: 'DB_PASSWORD',
+                    valueFrom: {
+                      secretKeyRef: {
+                        name: options.secret ?? `db-credentials-${environment}`,
+                        key: 'password'
+                      }
+                    }
+                  }
+                ]
+              }
+            ]
+          }
+        }
+      }
+    }
+  ]
+}
+
+function release(
+  environment: string,
+  objects: KubeObject[],
+  overrides: Partial<Parameters<typeof buildRelease>[0]> = {}
+) {
+  return buildRelease({
+    environment,
+    namespace: environment,
+    commit: 'c0ffee',
+    result: 'success',
+    objects,
+    images: { 'Deployment/shop:shop': `ghcr.io/example/shop:1.4.0@${DIGEST}` },
+    perEnvironmentFields: splitExpected(['replicas', 'resources', 'hosts']).fields,
+    ...overrides
+  })
+}
+
+describe('release record', () => {
+  it('fingerprints config without secret values and round-trips through JSON', () => {
+    const record = release('staging', app('staging'))
+    expect(record.config.secrets).toEqual(['db-credentials-staging'])
+    expect(record.config.env['Deployment/shop:shop'].DB_PASSWORD).toBe(
+      '<Secret db-credentials-staging key password>'
+    )
+    expect(record.config.configMaps['shop-config']).toEqual({
+      APP_ENV: 'staging',
+      FEATURE_NEW_CHECKOUT: 'on'
+    })
+    expect(parseRelease(JSON.stringify(record))).toEqual(record)
+    expect(JSON.stringify(record).length).toBeLessThan(4000)
+  })
+
+  it('keeps the manifest digest when only declared per-environment fields differ', () => {
+    const a = release('staging', app('staging', { replicas: 2 }))
+    const b = release('staging', app('staging', { replicas: 5 }))
+    expect(a.objectDigests['Deployment/shop']).toBe(b.objectDigests['Deployment/shop'])
+    const c = release('staging', app('staging', { image: 'ghcr.io/example/shop:1.5.0' }))
+    expect(c.objectDigests['Deployment/shop']).not.toBe(a.objectDigests['Deployment/shop'])
+  })
+
+  it('refuses input that is not a release', () => {
+    expect(() => parseRelease('nope')).toThrow(/promote-from is not JSON/)
+    expect(() => parseRelease('{"format": 1}')).toThrow(/not a kube-stage release record/)
+  })
+})
+
+describe('promotion guard', () => {
+  const upstream = release('staging', app('staging'))
+
+  it('pins tag-only images to the digest that passed upstream', () => {
+    const check = checkPromotion(upstream, {
+      commit: 'c0ffee',
+      images: { 'Deployment/shop:shop': 'ghcr.io/example/shop:1.4.0' }
+    })
+    expect(check.problems).toEqual([])
+    expect(check.pins).toEqual([expect.objectContaining({ image: `ghcr.io/example/shop:1.4.0@${DIGEST}` })])
+  })
+
+  it('refuses a failed upstream, another commit, another image, another digest, an unproven workload', () => {
+    expect(
+      checkPromotion({ ...upstream, result: 'failure' }, { commit: 'c0ffee', images: {} }).problems
+    ).toEqual(['the staging stage did not pass (result: failure)'])
+    expect(checkPromotion(upstream, { commit: 'beef', images: {} }).problems[0]).toContain(
+      'staging deployed commit c0ffee'
+    )
+    expect(
+      checkPromotion(upstream, { images: { 'Deployment/shop:shop': 'ghcr.io/example/other:1.4.0' } })
+        .problems[0]
+    ).toContain('is not the staging image')
+    expect(
+      checkPromotion(upstream, {
+        images: { 'Deployment/shop:shop': `ghcr.io/example/shop@sha256:${'b'.repeat(64)}` }
+      }).problems[0]
+    ).toContain('not the digest that passed in staging')
+    expect(
+      checkPromotion(upstream, { images: { 'Deployment/admin:admin': 'ghcr.io/example/admin:1' } })
+        .problems[0]
+    ).toBe('Deployment/admin:admin did not run in staging')
+  })
+
+  it('requires the same reference when upstream reported no digest', () => {
+    const noDigest = { ...upstream, images: { 'Deployment/shop:shop': 'ghcr.io/example/shop:1.4.0' } }
+    expect(
+      checkPromotion(noDigest, { images: { 'Deployment/shop:shop': 'ghcr.io/example/shop:1.4.0' } }).problems
+    ).toEqual([])
+    expect(
+      checkPromotion(noDigest, { images: { 'Deployment/shop:shop': 'ghcr.io/example/shop:1.4.1' } })
+        .problems[0]
+    ).toContain('differs from ghcr.io/example/shop:1.4.0')
+  })
+})
+
+describe('parity', () => {
+  const upstream = release('staging', app('staging'))
+  const options = {
+    environment: 'production',
+    environmentNames: ['dev', 'staging', 'production'],
+    expected: [] as string[]
+  }
+  const here = (objects: KubeObject[]) =>
+    [configFingerprint(objects), release('production', objects).objectDigests] as const
+
+  it('finds nothing when only environment names and declared fields differ', () => {
+    expect(compareParity(upstream, ...here(app('production', { replicas: 10 })), options)).toEqual([])
+  })
+
+  it('reports a feature flag on in staging and off in production', () => {
+    const differences = compareParity(upstream, ...here(app('production', { flag: 'off' })), options)
+    expect(differences).toEqual([
+      expect.objectContaining({
+        path: 'ConfigMap/shop-config/FEATURE_NEW_CHECKOUT',
+        kind: 'changed',
+        expected: false,
+        message: 'ConfigMap/shop-config/FEATURE_NEW_CHECKOUT is on in staging but off in production'
+      })
+    ])
+  })
+
+  it('reports an env var present in one stage only, and honours declared expectations', () => {
+    const differences = compareParity(
+      upstream,
+      ...here(app('production', { extraEnv: { DEBUG: 'true' } })),
+      options
+    )
+    expect(differences.map(d => [d.path, d.kind])).toEqual([['env/Deployment/shop:shop/DEBUG', 'only-here']])
+    expect(
+      compareParity(upstream, ...here(app('production', { extraEnv: { DEBUG: 'true' } })), {
+        ...options,
+        expected: ['env/*/*/DEBUG']
+      })[0].expected
+    ).toBe(true)
+  })
+
+  it('reports a Secret named for another environment', () => {
+    const differences = compareParity(
+      upstream,
+      ...here(app('production', { secret: 'db-credentials-staging' })),
+      options
+    )
+    expect(differences.find(d => d.kind === 'foreign-environment')?.message).toBe(
+      'production uses Secret db-credentials-staging, which is named for environment staging'
+    )
+  })
+})

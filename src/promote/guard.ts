@@ -1,0 +1,101 @@
+/**
+ * The promotion guard: before anything is written, a stage that names the
+ * previous stage's release refuses to deploy what was not proven there. Pure.
+ */
+import { StageError } from '../errors.js'
+import { parseImageReference } from '../manifests/image.js'
+import type { ImageOverride } from '../manifests/images.js'
+import { RELEASE_FORMAT, type ReleaseRecord } from './release.js'
+
+export function parseRelease(text: string): ReleaseRecord {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw new StageError(
+      'InvalidInput',
+      `Input promote-from is not JSON (${(error as Error).message}): pass the previous stage's release output, e.g. \${{ needs.deploy-staging.outputs.release }}.`
+    )
+  }
+  const record = value as Partial<ReleaseRecord>
+  if (
+    !record ||
+    typeof record !== 'object' ||
+    record.format !== RELEASE_FORMAT ||
+    typeof record.environment !== 'string' ||
+    !record.images ||
+    !record.config
+  ) {
+    throw new StageError(
+      'InvalidInput',
+      `Input promote-from is not a kube-stage release record (format ${RELEASE_FORMAT}): pass the previous stage's release output unchanged.`
+    )
+  }
+  return record as ReleaseRecord
+}
+
+export interface PromotionCheck {
+  /** Problems that refuse the promotion, one line each. */
+  problems: string[]
+  /** Tag-only images pinned to the digest that ran upstream. */
+  pins: ImageOverride[]
+}
+
+function split(reference: string): { repository: string; digest?: string; reference: string } {
+  const parsed = parseImageReference(reference)
+  return { repository: parsed.repository, digest: parsed.digest, reference }
+}
+
+/**
+ * `images` are this stage's rendered images ("Deployment/shop:shop" → reference).
+ * Every one must have run upstream: the same repository, and the digest that
+ * ran there (tag-only references are pinned to it) or, when upstream reported
+ * no digest, the very same reference.
+ */
+export function checkPromotion(
+  upstream: ReleaseRecord,
+  here: { commit?: string; images: Record<string, string> }
+): PromotionCheck {
+  const problems: string[] = []
+  const pins = new Map<string, ImageOverride>()
+  const from = upstream.environment
+  if (upstream.result !== 'success')
+    problems.push(`the ${from} stage did not pass (result: ${upstream.result})`)
+  if (upstream.commit && here.commit && upstream.commit !== here.commit) {
+    problems.push(
+      `${from} deployed commit ${upstream.commit.slice(0, 12)}, this run is commit ${here.commit.slice(0, 12)}`
+    )
+  }
+  for (const [container, reference] of Object.entries(here.images)) {
+    const passed = upstream.images[container]
+    if (!passed) {
+      problems.push(`${container} did not run in ${from}`)
+      continue
+    }
+    const mine = split(reference)
+    const theirs = split(passed)
+    if (mine.repository !== theirs.repository) {
+      problems.push(`${container} image ${reference} is not the ${from} image ${passed}`)
+    } else if (theirs.digest) {
+      if (mine.digest && mine.digest !== theirs.digest)
+        problems.push(
+          `${container} image ${reference} is not the digest that passed in ${from} (${theirs.digest})`
+        )
+      else if (!mine.digest) {
+        const pinned = `${reference}@${theirs.digest}`
+        pins.set(mine.repository, { repository: mine.repository, image: pinned, entry: pinned })
+      }
+    } else if (reference !== passed) {
+      problems.push(`${container} image ${reference} differs from ${passed}, which passed in ${from}`)
+    }
+  }
+  return { problems, pins: [...pins.values()] }
+}
+
+export function promotionError(upstream: ReleaseRecord, problems: string[]): StageError {
+  return new StageError(
+    'PromotionRefused',
+    `Promotion from ${upstream.environment} refused; nothing was applied: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}.`,
+    { details: problems }
+  )
+}
