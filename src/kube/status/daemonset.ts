@@ -1,23 +1,13 @@
 /** DaemonSet: kubectl rollout status's criteria. Pure. */
 import type { V1DaemonSet } from '@kubernetes/client-node'
 import { currentRevisionPods, podsOf } from './related.js'
-import {
-  current,
-  generationPending,
-  type KubeResource,
-  type Readiness,
-  type ReadinessContext
-} from './types.js'
-import { workloadInProgress } from './workload.js'
+import { current, type KubeResource, type Readiness, type ReadinessContext } from './types.js'
+import { rolloutNotStarted, workloadInProgress } from './workload.js'
 
 export function daemonSetReadiness(ds: V1DaemonSet, context: ReadinessContext): Readiness {
   const status = ds.status
-  const pending = generationPending(ds.metadata, status?.observedGeneration)
-  if (pending) return pending
-  // Nothing is rolled out until someone deletes pods, so there is nothing to wait for.
-  if (ds.spec?.updateStrategy?.type === 'OnDelete') {
-    return current('update strategy OnDelete: pods take the new revision when deleted')
-  }
+  const notStarted = rolloutNotStarted(ds)
+  if (notStarted) return notStarted
 
   const object = { ...ds, kind: 'DaemonSet' } as KubeResource
   const pods = currentRevisionPods(object, context)

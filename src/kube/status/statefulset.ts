@@ -5,23 +5,13 @@
  */
 import type { V1StatefulSet } from '@kubernetes/client-node'
 import { currentRevisionPods, podsOf } from './related.js'
-import {
-  current,
-  generationPending,
-  type KubeResource,
-  type Readiness,
-  type ReadinessContext
-} from './types.js'
-import { workloadInProgress } from './workload.js'
+import { current, type KubeResource, type Readiness, type ReadinessContext } from './types.js'
+import { rolloutNotStarted, workloadInProgress } from './workload.js'
 
 export function statefulSetReadiness(sts: V1StatefulSet, context: ReadinessContext): Readiness {
   const status = sts.status
-  const pending = generationPending(sts.metadata, status?.observedGeneration)
-  if (pending) return pending
-  // Nothing is rolled out until someone deletes pods, so there is nothing to wait for.
-  if (sts.spec?.updateStrategy?.type === 'OnDelete') {
-    return current('update strategy OnDelete: pods take the new revision when deleted')
-  }
+  const notStarted = rolloutNotStarted(sts)
+  if (notStarted) return notStarted
 
   const object = { ...sts, kind: 'StatefulSet' } as KubeResource
   const pods = currentRevisionPods(object, context)

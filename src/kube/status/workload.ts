@@ -3,9 +3,27 @@
  * revision being rolled out is doomed, otherwise in progress, saying which
  * pod holds it up. Pure.
  */
-import type { V1Pod } from '@kubernetes/client-node'
+import type { V1ObjectMeta, V1Pod } from '@kubernetes/client-node'
 import { describePodProgress, diagnosePod, isPodReady, type DiagnoseOptions } from './pod.js'
-import { failed, inProgress, type Readiness } from './types.js'
+import { current, failed, generationPending, inProgress, type Readiness } from './types.js'
+
+/**
+ * What StatefulSets and DaemonSets share before their counts mean anything:
+ * the controller must have observed the spec, and with OnDelete nothing is
+ * rolled out until someone deletes pods, so there is nothing to wait for.
+ */
+export function rolloutNotStarted(workload: {
+  metadata?: V1ObjectMeta
+  spec?: { updateStrategy?: { type?: string } }
+  status?: { observedGeneration?: number }
+}): Readiness | undefined {
+  const pending = generationPending(workload.metadata, workload.status?.observedGeneration)
+  if (pending) return pending
+  if (workload.spec?.updateStrategy?.type === 'OnDelete') {
+    return current('update strategy OnDelete: pods take the new revision when deleted')
+  }
+  return undefined
+}
 
 function waitingOn(pod: V1Pod): boolean {
   const phase = pod.status?.phase
