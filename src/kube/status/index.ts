@@ -100,7 +100,8 @@ export interface JudgedResource {
  * Namespaces are named only when the resources span more than one.
  */
 export function describeTimeout(resources: readonly JudgedResource[]): string[] {
-  const namespaces = new Set(resources.map(r => r.object.metadata?.namespace ?? ''))
+  // Cluster-scoped objects (the stage's Namespace itself) have none and do not make a second one.
+  const namespaces = new Set(resources.map(r => r.object.metadata?.namespace).filter(Boolean))
   return resources
     .filter(r => r.readiness.state !== 'Current')
     .map(({ object, readiness }) => {
