@@ -41,6 +41,11 @@ export interface StageConfig {
   deployment: DeploymentMode
   githubToken?: string
   promoteFrom?: string
+  smokeUrl?: string
+  smokeTests?: string
+  smokeSecrets: string[]
+  smokeCaFile?: string
+  smokeInsecure: boolean
   parity: ParityMode
   parityExpected: string[]
   github: GitHubContext
@@ -179,6 +184,11 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     deployment: choiceInput(read, 'deployment', ['auto', 'create', 'off'] as const, 'auto'),
     githubToken: optional(read, 'github-token'),
     promoteFrom: optional(read, 'promote-from'),
+    smokeUrl: urlInput(read, 'smoke-url'),
+    smokeTests: optional(read, 'smoke-tests'),
+    smokeSecrets: listInput(read, 'smoke-secrets') ?? [],
+    smokeCaFile: optional(read, 'smoke-ca-file'),
+    smokeInsecure: booleanInput(read, 'smoke-insecure', false),
     parity: choiceInput(read, 'parity', ['warn', 'fail', 'off'] as const, 'warn'),
     parityExpected: listInput(read, 'parity-expected') ?? ['replicas', 'resources', 'hosts'],
     github: githubContext(env)

@@ -57,7 +57,7 @@ export async function run(): Promise<void> {
   let deployment: GitHubDeployment | undefined
   try {
     const config = readStageConfig(name => core.getInput(name), process.env)
-    record.environmentUrl = config.environmentUrl
+    record.environmentUrl = config.environmentUrl ?? config.smokeUrl
     deployment = await openDeployment(config, record)
     await runStage(config, record, rendered)
   } catch (error) {
@@ -87,6 +87,7 @@ async function runStage(
   const loaded = await loadManifests(parseManifestEntries(config.manifests), config.github.workspace)
   core.info(`Loaded ${loaded.length} object(s) from ${new Set(loaded.map(m => m.source.file)).size} file(s)`)
   const overrides = config.images ? parseImageOverrides(config.images) : []
+  const smokeChecks = await loadSmoke(config)
 
   const client = await connect(config, record)
   const namespaceState = await readNamespace(client, config.namespace)
@@ -155,6 +156,62 @@ async function runStage(
   record.images = runningImages(images.objects, outcome.pods)
   if (outcome.state !== 'Current') throw waitFailure(outcome, config)
   core.info(`All ${outcome.results.length} resource(s) ready in ${formatDuration(outcome.elapsedMs)}`)
+
+  // smoke: the running service answers as it should
+  await smoke(config, record, smokeChecks)
+}
+
+/** The smoke module is loaded only by stages that have smoke checks; their file is validated before any write. */
+async function loadSmoke(config: StageConfig) {
+  if (!config.smokeUrl && !config.smokeTests) return undefined
+  const smokeModule = await import('./smoke/index.js')
+  const spec = smokeModule.loadSmokeSpec({
+    smokeUrl: config.smokeUrl,
+    smokeTests: config.smokeTests,
+    workspace: config.github.workspace
+  })
+  return spec && { spec, run: smokeModule.runSmokeChecks }
+}
+
+/** Smoke checks against the running service. */
+async function smoke(
+  config: StageConfig,
+  record: StageRecord,
+  smokeChecks: Awaited<ReturnType<typeof loadSmoke>>
+): Promise<void> {
+  if (!smokeChecks) return
+  const { spec, run: runSmokeChecks } = smokeChecks
+  const secrets = config.smokeSecrets.map(name => process.env[name]).filter((v): v is string => Boolean(v))
+  for (const secret of secrets) core.setSecret(secret)
+  if (config.smokeInsecure)
+    warn(record, 'smoke-insecure is set: TLS certificates of the smoke target are not verified.')
+  record.smoke = await core.group(`Smoke checks (${spec.checks.length})`, () =>
+    runSmokeChecks(spec, {
+      baseUrl: config.smokeUrl,
+      env: process.env,
+      secrets,
+      tls: { caFile: config.smokeCaFile, insecure: config.smokeInsecure },
+      workspace: config.github.workspace,
+      log: line => core.info(line)
+    })
+  )
+  for (const result of record.smoke) {
+    core.info(
+      `smoke ${result.name}: ${result.passed ? 'passed' : 'FAILED'} after ${result.attempts} attempt(s) in ${formatDuration(result.durationMs)}`
+    )
+  }
+  const failed = record.smoke.filter(r => !r.passed)
+  if (failed.length > 0) {
+    const inline = spec.source === 'smoke-tests' || spec.source === 'smoke-url'
+    throw new StageError(
+      'SmokeFailed',
+      `${failed.length} of ${record.smoke.length} smoke check(s) failed; first, "${failed[0].name}": ${failed[0].reason ?? 'failed'}`,
+      {
+        location: inline ? undefined : { file: spec.source, line: failed[0].line },
+        details: failed.map(r => `${r.name}: ${r.reason ?? 'failed'} (${r.attempts} attempt(s))`)
+      }
+    )
+  }
 }
 
 /**
@@ -215,7 +272,12 @@ function release(record: StageRecord, rendered: Rendered) {
     result: stageResult(record),
     objects: rendered.objects,
     images,
-    perEnvironmentFields: splitExpected(rendered.config.parityExpected).fields
+    perEnvironmentFields: splitExpected(rendered.config.parityExpected).fields,
+    smoke: record.smoke && {
+      passed: record.smoke.every(r => r.passed),
+      checks: record.smoke.length,
+      failed: record.smoke.filter(r => !r.passed).map(r => r.name)
+    }
   })
 }
 

@@ -5,6 +5,7 @@
  */
 import type { FailureCode, ErrorLocation } from '../errors.js'
 import type { ApplyAction } from '../kube/change.js'
+import type { SmokeResult } from '../smoke/types.js'
 
 export interface ResourceRecord {
   apiVersion: string
@@ -57,6 +58,7 @@ export interface StageRecord {
   warnings: string[]
   failure?: FailureRecord
   parity?: ParityRecord
+  smoke?: SmokeResult[]
   /** JSON of the release record, for the release output. */
   release?: string
 }

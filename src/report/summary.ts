@@ -97,6 +97,24 @@ function imagesSection(record: StageRecord): string {
   return `### Images\n\n${table(['Workload', 'Container', 'Image', 'Running digest'], rows)}\n`
 }
 
+function smokeSection(record: StageRecord): string {
+  if (!record.smoke?.length) return ''
+  const rows = record.smoke.map(r => [
+    escapeHtml(r.name),
+    r.passed ? '✅ passed' : '❌ failed',
+    String(r.attempts),
+    formatDuration(r.durationMs),
+    r.lastStatus !== undefined ? String(r.lastStatus) : '—',
+    r.reason ? escapeHtml(r.reason) : ''
+  ])
+  let out = `### Smoke checks\n\n${table(['Check', 'Result', 'Attempts', 'Duration', 'Last status', 'Details'], rows)}\n`
+  for (const failed of record.smoke.filter(r => !r.passed && (r.bodyExcerpt || r.output))) {
+    const title = failed.output !== undefined ? 'output' : 'response body (first 2 KB)'
+    out += `<details><summary>${escapeHtml(failed.name)}: ${title}</summary>\n\n<pre>${escapeHtml(failed.output ?? failed.bodyExcerpt ?? '')}</pre>\n\n</details>\n\n`
+  }
+  return out
+}
+
 function paritySection(record: StageRecord): string {
   const parity = record.parity
   if (!parity) return ''
@@ -129,14 +147,14 @@ export function truncateSummary(sections: string[], limit = SUMMARY_LIMIT_BYTES)
   return out
 }
 
-export function renderSummary(record: StageRecord, extraSections: string[] = []): string {
+export function renderSummary(record: StageRecord): string {
   return truncateSummary([
     verdict(record),
     links(record),
     failureSection(record),
     resourcesSection(record),
     imagesSection(record),
-    ...extraSections,
+    smokeSection(record),
     paritySection(record),
     warningsSection(record)
   ])

@@ -1,0 +1,345 @@
+/**
+ * The smoke checks file (or inline YAML), parsed and validated strictly: an
+ * error names the file, the check and the field, with the line. Pure.
+ */
+import { LineCounter, parseDocument, isMap, isSeq, type Node, type YAMLMap } from 'yaml'
+import { StageError } from '../errors.js'
+import { parseDuration } from '../duration.js'
+import { parseJsonPath } from './jsonpath.js'
+import type { HttpCheck, JsonAssertion, JsonType, ScriptCheck, SmokeCheck, SmokeSpec } from './types.js'
+
+export const DEFAULT_TIMEOUT_MS = 60_000
+export const DEFAULT_INTERVAL_MS = 2_000
+
+const CHECK_FIELDS = new Set([
+  'name',
+  'method',
+  'path',
+  'url',
+  'headers',
+  'query',
+  'body',
+  'json',
+  'retry',
+  'timeout',
+  'interval',
+  'expect',
+  'run'
+])
+const EXPECT_FIELDS = new Set(['status', 'json', 'headers', 'body', 'maxDuration'])
+const ASSERTION_FIELDS = new Set([
+  'path',
+  'equals',
+  'exists',
+  'matches',
+  'contains',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'length',
+  'type',
+  'oneOf'
+])
+const JSON_TYPES = new Set(['string', 'number', 'boolean', 'object', 'array', 'null'])
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+
+class SpecReader {
+  constructor(
+    private readonly source: string,
+    private readonly lines: LineCounter
+  ) {}
+
+  lineOf(node: Node | null | undefined): number | undefined {
+    const offset = node?.range?.[0]
+    return offset === undefined ? undefined : this.lines.linePos(offset).line
+  }
+
+  fail(where: string, message: string, node?: Node | null): never {
+    const line = this.lineOf(node)
+    throw new StageError(
+      'InvalidSmokeSpec',
+      `${this.source}${line ? `:${line}` : ''}: ${where}: ${message}`,
+      {
+        location: { file: this.source, line }
+      }
+    )
+  }
+
+  /** The node of `key` in a map, for locating errors about it. */
+  nodeOf(map: YAMLMap, key: string): Node | undefined {
+    const pair = map.items.find(p => (p.key as { value?: unknown } | null)?.value === key)
+    return (pair?.value ?? pair?.key) as Node | undefined
+  }
+
+  mapOf(node: unknown, where: string): YAMLMap {
+    if (!isMap(node)) this.fail(where, 'must be a mapping', node as Node)
+    return node
+  }
+
+  onlyFields(map: YAMLMap, allowed: Set<string>, where: string): void {
+    for (const pair of map.items) {
+      const key = String((pair.key as { value?: unknown }).value)
+      if (!allowed.has(key))
+        this.fail(
+          where,
+          `unknown field "${key}" (expected one of: ${[...allowed].join(', ')})`,
+          pair.key as Node
+        )
+    }
+  }
+
+  duration(map: YAMLMap, key: string, where: string, fallback: number): number {
+    const node = this.nodeOf(map, key)
+    const value = map.get(key)
+    if (value === undefined) return fallback
+    const ms = parseDuration(String(value))
+    if (ms === undefined || ms <= 0)
+      this.fail(`${where} ${key}`, `"${String(value)}" is not a duration such as 500ms, 30s or 2m`, node)
+    return ms
+  }
+
+  stringMap(map: YAMLMap, key: string, where: string): Record<string, string> {
+    const value = map.get(key, true)
+    if (value === undefined) return {}
+    const inner = this.mapOf(value, `${where} ${key}`)
+    const result: Record<string, string> = {}
+    for (const pair of inner.items) {
+      const v = (pair.value as { value?: unknown } | null)?.value
+      if (v === null || v === undefined || typeof v === 'object')
+        this.fail(
+          `${where} ${key}.${String((pair.key as { value?: unknown }).value)}`,
+          'must be a string',
+          pair.value as Node
+        )
+      result[String((pair.key as { value?: unknown }).value)] = String(v)
+    }
+    return result
+  }
+
+  regex(pattern: unknown, where: string, node?: Node): string {
+    if (typeof pattern !== 'string') this.fail(where, 'must be a regular expression string', node)
+    try {
+      new RegExp(pattern)
+    } catch (error) {
+      this.fail(where, `invalid regular expression: ${(error as Error).message}`, node)
+    }
+    return pattern
+  }
+}
+
+function assertion(reader: SpecReader, node: unknown, where: string): JsonAssertion {
+  const map = reader.mapOf(node, where)
+  reader.onlyFields(map, ASSERTION_FIELDS, where)
+  const value = map.toJSON() as Record<string, unknown>
+  if (typeof value.path !== 'string')
+    reader.fail(`${where} path`, 'is required (a jq-style path such as .version)', map)
+  try {
+    parseJsonPath(value.path)
+  } catch (error) {
+    reader.fail(`${where} path`, (error as Error).message, reader.nodeOf(map, 'path'))
+  }
+  const checks = Object.keys(value).filter(k => k !== 'path')
+  if (checks.length === 0)
+    reader.fail(
+      where,
+      'needs a matcher: equals, exists, matches, contains, gt, gte, lt, lte, length, type or oneOf',
+      map
+    )
+  for (const key of ['gt', 'gte', 'lt', 'lte', 'length']) {
+    if (key in value && typeof value[key] !== 'number')
+      reader.fail(`${where} ${key}`, 'must be a number', reader.nodeOf(map, key))
+  }
+  if ('exists' in value && typeof value.exists !== 'boolean')
+    reader.fail(`${where} exists`, 'must be true or false', reader.nodeOf(map, 'exists'))
+  if ('type' in value && !JSON_TYPES.has(String(value.type)))
+    reader.fail(`${where} type`, `must be one of ${[...JSON_TYPES].join(', ')}`, reader.nodeOf(map, 'type'))
+  if ('oneOf' in value && !Array.isArray(value.oneOf))
+    reader.fail(`${where} oneOf`, 'must be a list', reader.nodeOf(map, 'oneOf'))
+  if ('matches' in value) reader.regex(value.matches, `${where} matches`, reader.nodeOf(map, 'matches'))
+  return value as unknown as JsonAssertion & { type?: JsonType }
+}
+
+function httpCheck(
+  reader: SpecReader,
+  map: YAMLMap,
+  name: string,
+  where: string,
+  timeoutMs: number,
+  intervalMs: number,
+  line?: number
+): HttpCheck {
+  const path = map.get('path')
+  const url = map.get('url')
+  if ((path === undefined) === (url === undefined))
+    reader.fail(where, 'needs exactly one of path, url or run', map)
+  const target = String(path ?? url)
+  if (path !== undefined && !target.startsWith('/'))
+    reader.fail(`${where} path`, `must start with "/" (got "${target}")`, reader.nodeOf(map, 'path'))
+  if (url !== undefined && !/^https?:\/\//.test(target))
+    reader.fail(
+      `${where} url`,
+      `must be an absolute http(s) URL (got "${target}")`,
+      reader.nodeOf(map, 'url')
+    )
+  const method = String(map.get('method') ?? 'GET').toUpperCase()
+  if (!METHODS.has(method))
+    reader.fail(`${where} method`, `must be one of ${[...METHODS].join(', ')}`, reader.nodeOf(map, 'method'))
+  if (map.has('body') && map.has('json')) reader.fail(where, 'has both body and json; use one', map)
+  const body = map.get('body')
+  if (body !== undefined && typeof body !== 'string')
+    reader.fail(
+      `${where} body`,
+      'must be a string (use json: for structured bodies)',
+      reader.nodeOf(map, 'body')
+    )
+  const retry = map.get('retry')
+  if (retry !== undefined && typeof retry !== 'boolean')
+    reader.fail(`${where} retry`, 'must be true or false', reader.nodeOf(map, 'retry'))
+
+  const expectNode = map.get('expect', true)
+  const expectMap = expectNode === undefined ? undefined : reader.mapOf(expectNode, `${where} expect`)
+  if (expectMap) reader.onlyFields(expectMap, EXPECT_FIELDS, `${where} expect`)
+  const status = expectMap?.get('status')
+  const statuses =
+    status === undefined
+      ? []
+      : Array.isArray((status as { toJSON?: () => unknown }).toJSON?.())
+        ? ((status as { toJSON: () => unknown[] }).toJSON() as unknown[])
+        : [status]
+  for (const s of statuses) {
+    if (typeof s !== 'number' || s < 100 || s > 599)
+      reader.fail(
+        `${where} expect.status`,
+        `must be an HTTP status or a list of them (got ${JSON.stringify(s)})`,
+        expectMap && reader.nodeOf(expectMap, 'status')
+      )
+  }
+  const jsonNode = expectMap?.get('json', true)
+  if (jsonNode !== undefined && !isSeq(jsonNode))
+    reader.fail(`${where} expect.json`, 'must be a list of assertions', jsonNode as Node)
+  const json = isSeq(jsonNode)
+    ? jsonNode.items.map((item, i) => assertion(reader, item, `${where} expect.json[${i}]`))
+    : []
+  const headers = expectMap ? reader.stringMap(expectMap, 'headers', `${where} expect`) : {}
+  for (const [header, pattern] of Object.entries(headers))
+    reader.regex(pattern, `${where} expect.headers.${header}`)
+  const bodyNode = expectMap?.get('body', true)
+  let bodyExpectation: HttpCheck['expect']['body']
+  if (bodyNode !== undefined) {
+    const bodyMap = reader.mapOf(bodyNode, `${where} expect.body`)
+    reader.onlyFields(bodyMap, new Set(['contains', 'matches']), `${where} expect.body`)
+    bodyExpectation = bodyMap.toJSON() as { contains?: string; matches?: string }
+    if (bodyExpectation.matches !== undefined)
+      reader.regex(bodyExpectation.matches, `${where} expect.body.matches`, reader.nodeOf(bodyMap, 'matches'))
+  }
+  return {
+    type: 'http',
+    name,
+    line,
+    method,
+    target,
+    headers: reader.stringMap(map, 'headers', where),
+    query: reader.stringMap(map, 'query', where),
+    body: body as string | undefined,
+    json: map.has('json')
+      ? ((map.get('json', true) as { toJSON?: () => unknown })?.toJSON?.() ?? map.get('json'))
+      : undefined,
+    retry: retry === true,
+    timeoutMs,
+    intervalMs,
+    expect: {
+      status: statuses as number[],
+      json,
+      headers,
+      body: bodyExpectation,
+      maxDurationMs: expectMap?.has('maxDuration')
+        ? reader.duration(expectMap, 'maxDuration', `${where} expect`, 0)
+        : undefined
+    }
+  }
+}
+
+export function parseSmokeSpec(text: string, source: string): SmokeSpec {
+  const lines = new LineCounter()
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false })
+  const reader: SpecReader = new SpecReader(source, lines)
+  if (document.errors.length > 0) {
+    const error = document.errors[0]
+    const line = lines.linePos(error.pos[0]).line
+    throw new StageError('InvalidSmokeSpec', `${source}:${line}: ${error.message.split('\n')[0]}`, {
+      location: { file: source, line }
+    })
+  }
+  const root = reader.mapOf(document.contents, 'the smoke checks')
+  reader.onlyFields(root, new Set(['defaults', 'checks']), 'the smoke checks')
+  const defaultsNode = root.get('defaults', true)
+  const defaults = defaultsNode === undefined ? undefined : reader.mapOf(defaultsNode, 'defaults')
+  if (defaults) reader.onlyFields(defaults, new Set(['timeout', 'interval']), 'defaults')
+  const timeoutMs = defaults
+    ? reader.duration(defaults, 'timeout', 'defaults', DEFAULT_TIMEOUT_MS)
+    : DEFAULT_TIMEOUT_MS
+  const intervalMs = defaults
+    ? reader.duration(defaults, 'interval', 'defaults', DEFAULT_INTERVAL_MS)
+    : DEFAULT_INTERVAL_MS
+  const checksNode = root.get('checks', true)
+  if (!isSeq(checksNode) || checksNode.items.length === 0) {
+    reader.fail('checks', 'must be a non-empty list', (checksNode ?? root) as Node)
+  }
+  const names = new Set<string>()
+  const checks = checksNode.items.map((item: unknown, index: number): SmokeCheck => {
+    const map = reader.mapOf(item, `check ${index + 1}`)
+    const given = map.get('name')
+    const name = given === undefined ? `check ${index + 1}` : String(given)
+    const where = `check "${name}"`
+    reader.onlyFields(map, CHECK_FIELDS, where)
+    if (names.has(name)) reader.fail(where, 'another check has the same name', map)
+    names.add(name)
+    const line = reader.lineOf(map)
+    const checkTimeout = reader.duration(map, 'timeout', where, timeoutMs)
+    const checkInterval = reader.duration(map, 'interval', where, intervalMs)
+    if (map.has('run')) {
+      const run = map.get('run')
+      if (typeof run !== 'string' || !run.trim())
+        reader.fail(`${where} run`, 'must be a shell command', reader.nodeOf(map, 'run'))
+      for (const field of ['path', 'url', 'method', 'headers', 'query', 'body', 'json', 'expect', 'retry']) {
+        if (map.has(field))
+          reader.fail(`${where} ${field}`, 'does not apply to a run: check', reader.nodeOf(map, field))
+      }
+      return {
+        type: 'script',
+        name,
+        run: run as string,
+        timeoutMs: checkTimeout,
+        intervalMs: checkInterval,
+        line
+      } satisfies ScriptCheck
+    }
+    return httpCheck(reader, map, name, where, checkTimeout, checkInterval, line)
+  })
+  return { source, checks }
+}
+
+/** With only a base URL: GET /healthz must answer 2xx. */
+export function defaultSmokeSpec(
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+  intervalMs = DEFAULT_INTERVAL_MS
+): SmokeSpec {
+  return {
+    source: 'smoke-url',
+    checks: [
+      {
+        type: 'http',
+        name: 'health',
+        method: 'GET',
+        target: '/healthz',
+        headers: {},
+        query: {},
+        retry: true,
+        timeoutMs,
+        intervalMs,
+        expect: { status: [], json: [], headers: {} }
+      }
+    ]
+  }
+}

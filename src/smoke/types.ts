@@ -1,0 +1,77 @@
+/** The smoke check format, after validation. */
+export type JsonType = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'null'
+
+export interface JsonAssertion {
+  path: string
+  equals?: unknown
+  exists?: boolean
+  matches?: string
+  contains?: unknown
+  gt?: number
+  gte?: number
+  lt?: number
+  lte?: number
+  length?: number
+  type?: JsonType
+  oneOf?: unknown[]
+}
+
+export interface HttpExpectation {
+  /** Accepted statuses; empty means any 2xx. */
+  status: number[]
+  json: JsonAssertion[]
+  /** Header name → regex its value must match. */
+  headers: Record<string, string>
+  body?: { contains?: string; matches?: string }
+  maxDurationMs?: number
+}
+
+interface CheckBase {
+  name: string
+  timeoutMs: number
+  intervalMs: number
+  /** Line of the check in its file, for annotations. */
+  line?: number
+}
+
+export interface HttpCheck extends CheckBase {
+  type: 'http'
+  method: string
+  /** A path joined to the base URL, or an absolute URL. */
+  target: string
+  headers: Record<string, string>
+  query: Record<string, string>
+  body?: string
+  json?: unknown
+  retry: boolean
+  expect: HttpExpectation
+}
+
+export interface ScriptCheck extends CheckBase {
+  type: 'script'
+  run: string
+}
+
+export type SmokeCheck = HttpCheck | ScriptCheck
+
+export interface SmokeSpec {
+  /** The file the checks came from (relative to the workspace), or "smoke-tests" when inline. */
+  source: string
+  checks: SmokeCheck[]
+}
+
+export interface SmokeResult {
+  name: string
+  type: 'http' | 'script'
+  passed: boolean
+  attempts: number
+  durationMs: number
+  lastStatus?: number
+  /** What was wrong on the last attempt: "status: expected 2xx, got 503". */
+  reason?: string
+  /** The start of the last response body (at most 2 KB), redacted, not escaped. */
+  bodyExcerpt?: string
+  /** A script's output (last 4 KB), redacted. */
+  output?: string
+  line?: number
+}
