@@ -1,0 +1,238 @@
+/**
+ * Smoke checks against real HTTP(S) servers on 127.0.0.1: the fixture app that
+ * the demo uses, and small servers that misbehave in one way each.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+  type Server
+} from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { AddressInfo } from 'node:net'
+import { runSmokeChecks, loadSmokeSpec, type SmokeOptions } from '../../src/smoke/index.js'
+import { parseSmokeSpec } from '../../src/smoke/spec.js'
+import { REPO_ROOT } from '../support/action.js'
+
+const servers: (Server | ChildProcess)[] = []
+afterAll(() => {
+  for (const s of servers) 'kill' in s ? s.kill() : s.close()
+})
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
+
+async function serve(handler: Handler): Promise<string> {
+  const server = createHttpServer((req, res) => {
+    let body = ''
+    req.on('data', c => (body += c))
+    req.on('end', () => handler(req, res, body))
+  })
+  servers.push(server)
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+const json = (res: ServerResponse, status: number, payload: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json' })
+  res.end(JSON.stringify(payload))
+}
+
+function options(baseUrl: string, extra: Partial<SmokeOptions> = {}): SmokeOptions {
+  return {
+    baseUrl,
+    env: { ...process.env },
+    secrets: [],
+    tls: { insecure: false },
+    workspace: REPO_ROOT,
+    log: () => {},
+    ...extra
+  }
+}
+
+const spec = (yaml: string) => parseSmokeSpec(yaml, 'test.yaml')
+
+it('the fixture app passes the four reference checks, written in the check format', async () => {
+  const app = spawn(process.execPath, [path.join(REPO_ROOT, 'test/fixture-app/server.mjs')], {
+    env: { ...process.env, PORT: '0', APP_VERSION: '1.4.0' }
+  })
+  servers.push(app)
+  const url = await new Promise<string>(resolve =>
+    app.stdout!.on('data', d => resolve(`http://127.0.0.1:${/listening (\d+)/.exec(String(d))![1]}`))
+  )
+  const checks = loadSmokeSpec({
+    smokeUrl: url,
+    smokeTests: 'examples/app/smoke-checks.yaml',
+    workspace: REPO_ROOT
+  })!
+  const results = await runSmokeChecks(checks, options(url))
+  expect(results.map(r => [r.name, r.passed, r.lastStatus])).toEqual([
+    ['health', true, 200],
+    ['api version', true, 200],
+    ['database connected', true, 200],
+    ['critical action', true, 200]
+  ])
+})
+
+it('with only a base URL, checks GET /healthz', async () => {
+  const url = await serve((req, res) => json(res, req.url === '/healthz' ? 200 : 404, {}))
+  const [result] = await runSmokeChecks(loadSmokeSpec({ smokeUrl: url, workspace: REPO_ROOT })!, options(url))
+  expect(result).toMatchObject({ name: 'health', passed: true, attempts: 1 })
+})
+
+it('polls a service that fails its first requests until it recovers', async () => {
+  let calls = 0
+  const url = await serve((_, res) =>
+    ++calls <= 3 ? json(res, 503, { ready: false }) : json(res, 200, { ready: true })
+  )
+  const [result] = await runSmokeChecks(
+    spec(
+      'defaults: { timeout: 10s, interval: 50ms }\nchecks:\n  - name: ready\n    path: /ready\n    expect:\n      json: [{ path: .ready, equals: true }]\n'
+    ),
+    options(url)
+  )
+  expect(result.passed).toBe(true)
+  expect(result.attempts).toBe(4)
+})
+
+it('gives up at the deadline on a slow service and says why', async () => {
+  const url = await serve((_, res) => setTimeout(() => json(res, 200, {}), 3000))
+  const [result] = await runSmokeChecks(
+    spec('checks:\n  - name: slow\n    path: /\n    timeout: 400ms\n    interval: 100ms\n'),
+    options(url)
+  )
+  expect(result.passed).toBe(false)
+  expect(result.durationMs).toBeLessThan(2500)
+  expect(result.reason).toMatch(/request failed: .*(abort|timeout)/i)
+})
+
+it('follows redirects', async () => {
+  const url = await serve((req, res) => {
+    if (req.url === '/old') {
+      res.writeHead(302, { location: '/new' })
+      res.end()
+    } else json(res, 200, { moved: true })
+  })
+  const [result] = await runSmokeChecks(
+    spec('checks:\n  - name: r\n    path: /old\n    expect:\n      json: [{ path: .moved, equals: true }]\n'),
+    options(url)
+  )
+  expect(result.passed).toBe(true)
+})
+
+it('verifies TLS: a self-signed server fails without its CA and passes with the CA file', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'smoke-tls-'))
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      `${dir}/key.pem`,
+      '-out',
+      `${dir}/cert.pem`
+    ],
+    { stdio: 'ignore' }
+  )
+  const server = createHttpsServer(
+    { key: readFileSync(`${dir}/key.pem`), cert: readFileSync(`${dir}/cert.pem`) },
+    (_, res) => json(res, 200, {})
+  )
+  servers.push(server)
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const checks = spec('checks:\n  - name: tls\n    path: /\n    timeout: 1s\n    interval: 200ms\n')
+  const [untrusted] = await runSmokeChecks(checks, options(url))
+  expect(untrusted.passed).toBe(false)
+  expect(untrusted.reason).toMatch(/self-signed|certificate/i)
+  const [trusted] = await runSmokeChecks(
+    checks,
+    options(url, { tls: { caFile: `${dir}/cert.pem`, insecure: false } })
+  )
+  expect(trusted.passed).toBe(true)
+})
+
+it('reports a malformed JSON body with an escaped-later excerpt of it', async () => {
+  const url = await serve((_, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end('{"version": <oops>')
+  })
+  const [result] = await runSmokeChecks(
+    spec(
+      'checks:\n  - name: v\n    path: /\n    timeout: 300ms\n    interval: 100ms\n    expect:\n      json: [{ path: .version, exists: true }]\n'
+    ),
+    options(url)
+  )
+  expect(result.passed).toBe(false)
+  expect(result.reason).toMatch(/^body: expected JSON/)
+  expect(result.bodyExcerpt).toBe('{"version": <oops>')
+})
+
+it('runs a POST once unless the check says retry', async () => {
+  let posts = 0
+  const url = await serve((_, res) => {
+    posts++
+    json(res, 500, { success: false })
+  })
+  const [once] = await runSmokeChecks(
+    spec(
+      'checks:\n  - name: p\n    method: POST\n    path: /api/test-action\n    json: { test: true }\n    timeout: 2s\n    interval: 50ms\n'
+    ),
+    options(url)
+  )
+  expect(once.passed).toBe(false)
+  expect(once.attempts).toBe(1)
+  expect(posts).toBe(1)
+  const [retried] = await runSmokeChecks(
+    spec(
+      'checks:\n  - name: p\n    method: POST\n    path: /x\n    retry: true\n    timeout: 500ms\n    interval: 50ms\n'
+    ),
+    options(url)
+  )
+  expect(retried.attempts).toBeGreaterThan(1)
+})
+
+it('runs scripts: exit 0 passes with SMOKE_URL set, exit 1 fails with its output kept', async () => {
+  const url = await serve((_, res) => json(res, 200, { ok: true }))
+  const results = await runSmokeChecks(
+    spec(
+      'checks:\n  - name: curl\n    run: curl -sf "${SMOKE_URL}/x"\n  - name: broken\n    run: echo "Health check failed" >&2; exit 1\n'
+    ),
+    options(url)
+  )
+  expect(results[0]).toMatchObject({ passed: true, type: 'script' })
+  expect(results[0].output).toContain('{"ok":true}')
+  expect(results[1]).toMatchObject({ passed: false, reason: 'exited with code 1' })
+  expect(results[1].output).toContain('Health check failed')
+})
+
+it('never leaks a secret header value, even when the server echoes it back', async () => {
+  const url = await serve((req, res) =>
+    json(res, 401, { error: 'bad token', echoed: req.headers.authorization, key: req.headers['x-api-key'] })
+  )
+  const env = { ...process.env, API_TOKEN: 'super-secret-token-42', API_KEY: 'key-0987654321' }
+  const results = await runSmokeChecks(
+    spec(
+      'checks:\n  - name: auth\n    path: /private?token=${API_TOKEN}\n    headers:\n      Authorization: Bearer ${API_TOKEN}\n      X-Api-Key: ${API_KEY}\n    timeout: 300ms\n    interval: 100ms\n  - name: script\n    run: echo "token is $API_TOKEN"; exit 1\n'
+    ),
+    options(url, { env, secrets: ['super-secret-token-42'] })
+  )
+  const everything = JSON.stringify(results)
+  expect(results[0].passed).toBe(false)
+  expect(everything).not.toContain('super-secret-token-42')
+  expect(everything).not.toContain('key-0987654321')
+  expect(results[0].bodyExcerpt).toContain('***')
+  expect(results[1].output).toContain('token is ***')
+})
