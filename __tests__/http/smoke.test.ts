@@ -20,7 +20,10 @@ import { REPO_ROOT } from '../support/action.js'
 
 const servers: (Server | ChildProcess)[] = []
 afterAll(() => {
-  for (const s of servers) 'kill' in s ? s.kill() : s.close()
+  for (const s of servers) {
+    if ('kill' in s) s.kill()
+    else s.close()
+  }
 })
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
