@@ -106,15 +106,25 @@ function stage(title, environment, namespace, inputs, workspace = root) {
 
 console.log(bold('kube-stage demo: dev → staging → production on a local control plane'))
 console.log(dim('Starting the control plane (built from source and cached on first use)...'))
-const kubeconfig = execFileSync(path.join(root, 'test/cluster/start.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+const kubeconfig = execFileSync(path.join(root, 'test/cluster/start.sh'), {
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit']
+})
   .trim()
   .split('\n')
   .pop()
 
 let failed = false
 try {
-  const bin = execFileSync(path.join(root, 'test/cluster/build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop()
-  const k = (...args) => execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { stdio: 'ignore' })
+  const bin = execFileSync(path.join(root, 'test/cluster/build.sh'), {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore']
+  })
+    .trim()
+    .split('\n')
+    .pop()
+  const k = (...args) =>
+    execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { stdio: 'ignore' })
   const environments = ['dev', 'staging', 'production']
   const urls = {}
   for (const environment of environments) {
@@ -122,35 +132,79 @@ try {
     k('create', 'namespace', namespace)
     k('label', 'namespace', namespace, `environment=${environment}`)
     // Secrets are the operator's, not the repository's: they exist before the stage runs.
-    k('create', 'secret', 'generic', `db-credentials-${environment}`, '-n', namespace, `--from-literal=password=${environment}-not-a-real-password`)
-    urls[environment] = await startApp(environment, { APP_VERSION: '1.4.0', FEATURE_FLAGS: 'new-checkout=on' })
+    k(
+      'create',
+      'secret',
+      'generic',
+      `db-credentials-${environment}`,
+      '-n',
+      namespace,
+      `--from-literal=password=${environment}-not-a-real-password`
+    )
+    urls[environment] = await startApp(environment, {
+      APP_VERSION: '1.4.0',
+      FEATURE_FLAGS: 'new-checkout=on'
+    })
     console.log(dim(`${environment}: namespace shop-${environment}, service ${urls[environment]}`))
   }
-  const smoke = environment => ({ 'smoke-url': urls[environment], 'smoke-tests': 'examples/app/smoke-checks.yaml', 'environment-url': urls[environment] })
+  const smoke = environment => ({
+    'smoke-url': urls[environment],
+    'smoke-tests': 'examples/app/smoke-checks.yaml',
+    'environment-url': urls[environment]
+  })
 
   const dev = stage('deploy-dev', 'dev', 'shop-dev', smoke('dev'))
-  const staging = stage('deploy-staging (needs: deploy-dev)', 'staging', 'shop-staging', { ...smoke('staging'), 'promote-from': dev.release })
-  const production = stage('deploy-production (needs: deploy-staging, environment: production)', 'production', 'shop-production', {
-    ...smoke('production'),
-    'promote-from': staging.release,
-    parity: 'fail'
+  const staging = stage('deploy-staging (needs: deploy-dev)', 'staging', 'shop-staging', {
+    ...smoke('staging'),
+    'promote-from': dev.release
   })
+  const production = stage(
+    'deploy-production (needs: deploy-staging, environment: production)',
+    'production',
+    'shop-production',
+    {
+      ...smoke('production'),
+      'promote-from': staging.release,
+      parity: 'fail'
+    }
+  )
   failed = [dev, staging, production].some(o => o.result !== 'success')
 
   console.log(bold('\nNow two promotions that must be refused:'))
-  const tampered = stage('production with an image that did not pass staging', 'production', 'shop-production', {
-    ...smoke('production'),
-    'promote-from': staging.release,
-    images: 'ghcr.io/example/shop:1.4.1-untested'
-  })
+  const tampered = stage(
+    'production with an image that did not pass staging',
+    'production',
+    'shop-production',
+    {
+      ...smoke('production'),
+      'promote-from': staging.release,
+      images: 'ghcr.io/example/shop:1.4.1-untested'
+    }
+  )
   const brokenWorkspace = mkdtempSync(path.join(tmpdir(), 'kube-stage-demo-ws-'))
   execFileSync('cp', ['-r', path.join(root, 'examples'), brokenWorkspace])
   const deployment = path.join(brokenWorkspace, 'examples/app/staging/deployment.yaml')
   const text = execFileSync('cat', [deployment], { encoding: 'utf8' })
-  writeFileSync(deployment, text.replace('labels: { app: shop }\n    spec:', 'labels: { app: shop, kube-stage.test/behaviour: crash-loop }\n    spec:'))
-  const brokenStaging = stage('staging with a build that crash-loops', 'staging', 'shop-staging', { ...smoke('staging'), 'promote-from': dev.release }, brokenWorkspace)
-  const blocked = stage('production after the broken staging', 'production', 'shop-production', { ...smoke('production'), 'promote-from': brokenStaging.release })
-  const refusedAsExpected = tampered.result === 'failure' && brokenStaging.result === 'failure' && blocked.result === 'failure'
+  writeFileSync(
+    deployment,
+    text.replace(
+      'labels: { app: shop }\n    spec:',
+      'labels: { app: shop, kube-stage.test/behaviour: crash-loop }\n    spec:'
+    )
+  )
+  const brokenStaging = stage(
+    'staging with a build that crash-loops',
+    'staging',
+    'shop-staging',
+    { ...smoke('staging'), 'promote-from': dev.release },
+    brokenWorkspace
+  )
+  const blocked = stage('production after the broken staging', 'production', 'shop-production', {
+    ...smoke('production'),
+    'promote-from': brokenStaging.release
+  })
+  const refusedAsExpected =
+    tampered.result === 'failure' && brokenStaging.result === 'failure' && blocked.result === 'failure'
   failed = failed || !refusedAsExpected
   console.log(
     bold(
