@@ -34,8 +34,12 @@ function parseJsonPath(path) {
     while (i < path.length) {
         if (path[i] === '.' && path[i + 1] !== '[') {
             i++;
-            if (i >= path.length)
+            if (i >= path.length) {
+                // "." alone is the whole document; a trailing dot after a key is a typo.
+                if (segments.length > 0)
+                    throw new Error(`a path cannot end with "." (${path})`);
                 break;
+            }
             const match = /^[A-Za-z_$][\w$-]*/.exec(path.slice(i));
             if (!match)
                 throw new Error(`unexpected "${path.slice(i)}" in ${path}`);
@@ -45,7 +49,9 @@ function parseJsonPath(path) {
         else if (path[i] === '[' || (path[i] === '.' && path[i + 1] === '[')) {
             if (path[i] === '.')
                 i++;
-            const close = path.indexOf(']', i);
+            // A quoted key may itself contain "]": find the bracket that closes the quote.
+            const quoted = /^\[\s*"(?:[^"\\]|\\.)*"\s*\]/.exec(path.slice(i));
+            const close = quoted ? i + quoted[0].length - 1 : path.indexOf(']', i);
             if (close < 0)
                 throw new Error(`unclosed [ in ${path}`);
             const inside = path.slice(i + 1, close).trim();
@@ -76,7 +82,10 @@ function resolveJsonPath(document, path) {
             current = current[index];
         }
         else {
-            if (current === null || typeof current !== 'object' || Array.isArray(current) || !(segment in current))
+            if (current === null ||
+                typeof current !== 'object' ||
+                Array.isArray(current) ||
+                !Object.hasOwn(current, segment))
                 return { found: false };
             current = current[segment];
         }
@@ -226,6 +235,14 @@ function assertion(reader, node, where) {
         reader.regex(value.matches, `${where} matches`, reader.nodeOf(map, 'matches'));
     return value;
 }
+/** Methods that may change state: run once unless the check says retry. */
+const NOT_IDEMPOTENT = new Set(['POST', 'PATCH']);
+function retryOf(reader, map, where) {
+    const retry = map.get('retry');
+    if (retry !== undefined && typeof retry !== 'boolean')
+        reader.fail(`${where} retry`, 'must be true or false', reader.nodeOf(map, 'retry'));
+    return retry;
+}
 function httpCheck(reader, map, name, where, timeoutMs, intervalMs, line) {
     const path = map.get('path');
     const url = map.get('url');
@@ -244,9 +261,6 @@ function httpCheck(reader, map, name, where, timeoutMs, intervalMs, line) {
     const body = map.get('body');
     if (body !== undefined && typeof body !== 'string')
         reader.fail(`${where} body`, 'must be a string (use json: for structured bodies)', reader.nodeOf(map, 'body'));
-    const retry = map.get('retry');
-    if (retry !== undefined && typeof retry !== 'boolean')
-        reader.fail(`${where} retry`, 'must be true or false', reader.nodeOf(map, 'retry'));
     const expectNode = map.get('expect', true);
     const expectMap = expectNode === undefined ? undefined : reader.mapOf(expectNode, `${where} expect`);
     if (expectMap)
@@ -291,7 +305,7 @@ function httpCheck(reader, map, name, where, timeoutMs, intervalMs, line) {
         json: map.has('json')
             ? (map.get('json', true)?.toJSON?.() ?? map.get('json'))
             : undefined,
-        retry: retry === true,
+        retry: retryOf(reader, map, where) ?? !NOT_IDEMPOTENT.has(method),
         timeoutMs,
         intervalMs,
         expect: {
@@ -349,7 +363,7 @@ function parseSmokeSpec(text, source) {
             const run = map.get('run');
             if (typeof run !== 'string' || !run.trim())
                 reader.fail(`${where} run`, 'must be a shell command', reader.nodeOf(map, 'run'));
-            for (const field of ['path', 'url', 'method', 'headers', 'query', 'body', 'json', 'expect', 'retry']) {
+            for (const field of ['path', 'url', 'method', 'headers', 'query', 'body', 'json', 'expect']) {
                 if (map.has(field))
                     reader.fail(`${where} ${field}`, 'does not apply to a run: check', reader.nodeOf(map, field));
             }
@@ -357,6 +371,8 @@ function parseSmokeSpec(text, source) {
                 type: 'script',
                 name,
                 run: run,
+                // A script may change things: it runs once unless the check says retry.
+                retry: retryOf(reader, map, where) ?? false,
                 timeoutMs: checkTimeout,
                 intervalMs: checkInterval,
                 line
@@ -398,25 +414,39 @@ const SENSITIVE_HEADERS = new Set([
     'set-cookie',
     'x-api-key'
 ]);
+/** A secret as it appears raw, and inside a JSON string (quotes, backslashes and newlines escaped). */
+function secretForms(secret) {
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    return escaped === secret ? [secret] : [secret, escaped];
+}
 function redact(text, secrets) {
     let result = text;
+    const forms = secrets.filter(s => s.length >= 3).flatMap(secretForms);
     // Longest first, so a secret that contains another is removed whole.
-    for (const secret of [...secrets].filter(s => s.length >= 3).sort((a, b) => b.length - a.length)) {
+    for (const secret of forms.sort((a, b) => b.length - a.length)) {
         result = result.split(secret).join(REDACTED);
     }
     return result;
 }
-function redactHeaders(headers, secrets) {
-    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [
-        name,
-        SENSITIVE_HEADERS.has(name.toLowerCase()) ? REDACTED : redact(value, secrets)
-    ]));
+/**
+ * Redacts, then cuts to at most `limit` characters. In this order, a secret
+ * that straddles the cut cannot leave its visible half behind.
+ */
+function redactAndCut(text, secrets, limit, keep = 'start') {
+    const clean = redact(text, secrets);
+    if (clean.length <= limit)
+        return clean;
+    return keep === 'start' ? `${clean.slice(0, limit)}…` : `…${clean.slice(-limit)}`;
 }
 
 // EXTERNAL MODULE: ./src/concurrency.ts
 var concurrency = __webpack_require__(1532);
+// EXTERNAL MODULE: ./src/canonical.ts
+var canonical = __webpack_require__(7221);
 ;// CONCATENATED MODULE: ./src/smoke/expect.ts
 /** Does a response meet a check's expectations? Each unmet one becomes a line. Pure. */
+
+
 
 function show(value) {
     const text = JSON.stringify(value);
@@ -427,8 +457,9 @@ function typeOf(value) {
         return 'null';
     return Array.isArray(value) ? 'array' : typeof value;
 }
+/** Key order does not matter in JSON objects. */
 function deepEqual(a, b) {
-    return JSON.stringify(a) === JSON.stringify(b);
+    return (0,canonical/* canonicalJson */.d)(a) === (0,canonical/* canonicalJson */.d)(b);
 }
 function checkJsonAssertion(document, assertion) {
     const { found, value } = resolveJsonPath(document, assertion.path);
@@ -515,7 +546,7 @@ function checkResponse(expectation, response) {
     for (const [name, pattern] of Object.entries(expectation.headers)) {
         const value = response.headers[name.toLowerCase()];
         if (value === undefined || !new RegExp(pattern).test(value))
-            problems.push(`header ${name}: expected to match /${pattern}/, got ${value === undefined ? 'none' : show(value)}`);
+            problems.push(`header ${name}: expected to match /${pattern}/, got ${value === undefined ? 'none' : SENSITIVE_HEADERS.has(name.toLowerCase()) ? REDACTED : show(value)}`);
     }
     if (expectation.body?.contains !== undefined && !response.body.includes(expectation.body.contains)) {
         problems.push(`body: expected to contain ${show(expectation.body.contains)}`);
@@ -570,11 +601,15 @@ async function send(dispatcher, url, init, timeoutMs) {
         signal: AbortSignal.timeout(Math.max(1, timeoutMs))
     });
     // Read at most 1 MiB: enough for any assertion, bounded against a runaway endpoint.
-    let body = '';
+    // Decoded once at the end, so a character split across chunks stays whole.
+    const chunks = [];
+    let size = 0;
     for await (const chunk of response.body) {
-        if (body.length < BODY_LIMIT)
-            body += chunk.toString();
+        if (size < BODY_LIMIT)
+            chunks.push(chunk);
+        size += chunk.length;
     }
+    const body = Buffer.concat(chunks).subarray(0, BODY_LIMIT).toString('utf8');
     const headers = {};
     for (const [name, value] of Object.entries(response.headers)) {
         if (value !== undefined)
@@ -588,24 +623,25 @@ var exec = __webpack_require__(2876);
 ;// CONCATENATED MODULE: ./src/smoke/script.ts
 /** `run:` checks: a shell command through @actions/exec; it passes when it exits 0. */
 
-const OUTPUT_LIMIT = 4096;
+/** What coreutils' timeout exits with when it had to stop the command. */
+const TIMEOUT_EXIT_CODES = new Set([124, 137]);
+/**
+ * coreutils' `timeout` ends the whole command at its deadline (and kills it 5 s
+ * later if it ignores SIGTERM), so a hung script cannot outlive the check.
+ */
 async function runScript(command, env, cwd, timeoutMs) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
-    try {
-        const result = await Promise.race([
-            (0,exec/* getExecOutput */.H)('bash', ['-c', command], { env, cwd, ignoreReturnCode: true, silent: true }),
-            new Promise((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error(`did not finish within ${Math.round(timeoutMs / 1000)}s`))))
-        ]);
-        const output = `${result.stdout}${result.stderr}`;
-        return {
-            exitCode: result.exitCode,
-            output: output.length > OUTPUT_LIMIT ? `…${output.slice(-OUTPUT_LIMIT)}` : output
-        };
-    }
-    finally {
-        clearTimeout(timer);
-    }
+    const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const result = await (0,exec/* getExecOutput */.H)('timeout', ['--kill-after=5', String(seconds), 'bash', '-c', command], {
+        env,
+        cwd,
+        ignoreReturnCode: true,
+        silent: true
+    });
+    return {
+        exitCode: result.exitCode,
+        output: `${result.stdout}${result.stderr}`,
+        timedOut: TIMEOUT_EXIT_CODES.has(result.exitCode)
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/run.ts
@@ -620,8 +656,9 @@ async function runScript(command, env, cwd, timeoutMs) {
 
 
 
-const NOT_IDEMPOTENT = new Set(['POST', 'PATCH']);
+
 const EXCERPT_LIMIT = 2048;
+const SCRIPT_OUTPUT_LIMIT = 4096;
 const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
 function targetUrl(check, options) {
     const target = interpolate(check.target, options.env, `check "${check.name}" url`);
@@ -637,22 +674,47 @@ function targetUrl(check, options) {
         url.searchParams.set(name, interpolate(value, options.env, `check "${check.name}" query ${name}`));
     return url.toString();
 }
-async function runHttp(check, options, dispatcher) {
-    const started = Date.now();
-    const deadline = started + check.timeoutMs;
+function prepareRequest(check, options) {
     const url = targetUrl(check, options);
     const headers = Object.fromEntries(Object.entries(check.headers).map(([k, v]) => [
         k,
         interpolate(v, options.env, `check "${check.name}" header ${k}`)
     ]));
-    // Header values are credentials often enough: never echo any of them.
-    const secrets = [...options.secrets, ...Object.values(headers).filter(v => v.length >= 8)];
+    // Credential headers are never shown; other long header values are treated as secrets too,
+    // since tokens travel under many names.
+    const sent = Object.entries(headers)
+        .filter(([name, value]) => SENSITIVE_HEADERS.has(name.toLowerCase()) || value.length >= 8)
+        .map(([, value]) => value);
     let body = check.body === undefined ? undefined : interpolate(check.body, options.env, `check "${check.name}" body`);
     if (check.json !== undefined) {
         body = interpolate(JSON.stringify(check.json), options.env, `check "${check.name}" json`);
         headers['content-type'] ??= 'application/json';
     }
-    const retry = check.retry || !NOT_IDEMPOTENT.has(check.method);
+    return { url, headers, body, secrets: [...options.secrets, ...sent] };
+}
+function result(check, started, attempts, passed, outcome) {
+    return {
+        name: check.name,
+        type: check.type,
+        passed,
+        attempts,
+        durationMs: Date.now() - started,
+        line: check.line,
+        ...outcome
+    };
+}
+async function runHttp(check, options, dispatcher) {
+    const started = Date.now();
+    const deadline = started + check.timeoutMs;
+    let request;
+    try {
+        request = prepareRequest(check, options);
+    }
+    catch (error) {
+        // One check that cannot be built fails alone; the others still run.
+        return result(check, started, 0, false, { reason: redact(error.message, options.secrets) });
+    }
+    const { url, headers, body, secrets } = request;
     let attempts = 0;
     let last = {};
     let lastReason = '';
@@ -661,22 +723,13 @@ async function runHttp(check, options, dispatcher) {
         try {
             const response = await send(dispatcher, url, { method: check.method, headers, body }, deadline - Date.now());
             const problems = checkResponse(check.expect, response);
+            if (problems.length === 0)
+                return result(check, started, attempts, true, { lastStatus: response.status });
             last = {
                 lastStatus: response.status,
-                bodyExcerpt: redact(response.body.slice(0, EXCERPT_LIMIT), secrets)
+                bodyExcerpt: redactAndCut(response.body, secrets, EXCERPT_LIMIT),
+                reason: redact(problems.join('; '), secrets)
             };
-            if (problems.length === 0) {
-                return {
-                    name: check.name,
-                    type: 'http',
-                    passed: true,
-                    attempts,
-                    durationMs: Date.now() - started,
-                    line: check.line,
-                    lastStatus: response.status
-                };
-            }
-            last.reason = redact(problems.join('; '), secrets);
         }
         catch (error) {
             const cause = error.cause;
@@ -688,54 +741,51 @@ async function runHttp(check, options, dispatcher) {
             options.log(`smoke ${check.name}: attempt ${attempts}: ${last.reason}`);
             lastReason = last.reason ?? '';
         }
-        if (!retry || Date.now() + check.intervalMs >= deadline)
+        if (!check.retry || Date.now() + check.intervalMs >= deadline)
             break;
         await sleep(check.intervalMs);
     }
-    return {
-        name: check.name,
-        type: 'http',
-        passed: false,
-        attempts,
-        durationMs: Date.now() - started,
-        line: check.line,
-        ...last
-    };
+    return result(check, started, attempts, false, last);
 }
-async function runScriptCheck(check, options) {
-    const started = Date.now();
+/** The action's own inputs (kubeconfig, token) are not the script's business. */
+function scriptEnvironment(options) {
     const env = {};
     for (const [k, v] of Object.entries(options.env))
-        if (v !== undefined)
+        if (v !== undefined && !k.startsWith('INPUT_'))
             env[k] = v;
     if (options.baseUrl)
         env.SMOKE_URL = options.baseUrl;
-    const command = interpolate(check.run, env, `check "${check.name}" run`);
+    return env;
+}
+async function runScriptCheck(check, options) {
+    const started = Date.now();
+    const deadline = started + check.timeoutMs;
+    let command;
+    let env;
     try {
-        const outcome = await runScript(command, env, options.workspace, check.timeoutMs);
-        const output = redact(outcome.output, options.secrets);
-        const passed = outcome.exitCode === 0;
-        return {
-            name: check.name,
-            type: 'script',
-            passed,
-            attempts: 1,
-            durationMs: Date.now() - started,
-            line: check.line,
-            output,
-            reason: passed ? undefined : `exited with code ${outcome.exitCode}`
-        };
+        env = scriptEnvironment(options);
+        command = interpolate(check.run, env, `check "${check.name}" run`);
     }
     catch (error) {
-        return {
-            name: check.name,
-            type: 'script',
-            passed: false,
-            attempts: 1,
-            durationMs: Date.now() - started,
-            line: check.line,
-            reason: redact(error.message, options.secrets)
+        return result(check, started, 0, false, { reason: redact(error.message, options.secrets) });
+    }
+    let attempts = 0;
+    for (;;) {
+        attempts++;
+        const outcome = await runScript(command, env, options.workspace, deadline - Date.now());
+        const passed = outcome.exitCode === 0;
+        const last = {
+            output: redactAndCut(outcome.output, options.secrets, SCRIPT_OUTPUT_LIMIT, 'end'),
+            reason: passed
+                ? undefined
+                : outcome.timedOut
+                    ? `did not finish within ${(0,duration/* formatDuration */.a)(check.timeoutMs)} (stopped)`
+                    : `exited with code ${outcome.exitCode}`
         };
+        if (passed || !check.retry || Date.now() + check.intervalMs >= deadline)
+            return result(check, started, attempts, passed, last);
+        options.log(`smoke ${check.name}: attempt ${attempts}: ${last.reason}`);
+        await sleep(check.intervalMs);
     }
 }
 async function runSmokeChecks(spec, options) {

@@ -30,6 +30,7 @@ export interface StageConfig {
   kubeconfig?: string
   context?: string
   timeoutMs: number
+  waitForLoadBalancer: boolean
   fieldManager: string
   forceConflicts: boolean
   allowClusterScoped: boolean
@@ -46,6 +47,7 @@ export interface StageConfig {
   smokeSecrets: string[]
   smokeCaFile?: string
   smokeInsecure: boolean
+  rollback: boolean
   parity: ParityMode
   parityExpected: string[]
   github: GitHubContext
@@ -173,6 +175,7 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     kubeconfig: optional(read, 'kubeconfig'),
     context: optional(read, 'context'),
     timeoutMs: durationInput(read, 'timeout', '5m'),
+    waitForLoadBalancer: booleanInput(read, 'wait-for-load-balancer', false),
     fieldManager: optional(read, 'field-manager') ?? 'kube-stage',
     forceConflicts: booleanInput(read, 'force-conflicts', false),
     allowClusterScoped: booleanInput(read, 'allow-cluster-scoped', false),
@@ -189,6 +192,7 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     smokeSecrets: listInput(read, 'smoke-secrets') ?? [],
     smokeCaFile: optional(read, 'smoke-ca-file'),
     smokeInsecure: booleanInput(read, 'smoke-insecure', false),
+    rollback: booleanInput(read, 'rollback', true),
     parity: choiceInput(read, 'parity', ['warn', 'fail', 'off'] as const, 'warn'),
     parityExpected: listInput(read, 'parity-expected') ?? ['replicas', 'resources', 'hosts'],
     github: githubContext(env)

@@ -17,9 +17,22 @@ import { checkReferences, findReferences, referenceError } from './manifests/ref
 import { displayName, objectKey } from './manifests/objects.js'
 import type { KubeObject, LoadedManifest } from './manifests/types.js'
 import { createClient, kubeconfigSecrets, verifyConnection, type KubeClient } from './kube/client.js'
-import { guardNamespace, isolationPolicy, namespaceManifest, readNamespace } from './kube/namespace.js'
+import {
+  deleteNamespace,
+  guardNamespace,
+  isolationPolicy,
+  namespaceManifest,
+  readNamespace
+} from './kube/namespace.js'
 import { existingConfigNames } from './kube/existing.js'
-import { applyPlanned, planApply, type ApplyOptions, type PlannedObject } from './kube/apply.js'
+import {
+  applyPlanned,
+  planApply,
+  type AppliedObject,
+  type ApplyOptions,
+  type PlannedObject
+} from './kube/apply.js'
+import { rollBack, rollbackTargets } from './kube/rollback.js'
 import { waitForReadiness, type WaitOutcome } from './kube/wait.js'
 import { describeTimeout } from './kube/status/index.js'
 import { newStageRecord, stageResult, type StageRecord } from './report/record.js'
@@ -143,22 +156,90 @@ async function runStage(
     action: a.action
   }))
 
+  try {
+    await waitAndSmoke(client, config, record, plan, applied, images.objects, smokeChecks)
+  } catch (error) {
+    if (config.rollback) {
+      // A rollback that fails must not hide why the stage failed.
+      await rollBackFailedStage(client, config, record, plan).catch(rollbackError =>
+        warn(record, `Rollback failed: ${(rollbackError as Error).message}`)
+      )
+    }
+    throw error
+  }
+}
+
+async function waitAndSmoke(
+  client: KubeClient,
+  config: StageConfig,
+  record: StageRecord,
+  plan: PlannedObject[],
+  applied: AppliedObject[],
+  rendered: KubeObject[],
+  smokeChecks: Awaited<ReturnType<typeof loadSmoke>>
+): Promise<void> {
   // wait: one deadline for everything
   const appliedByKey = new Map(applied.map(a => [objectKey(a.object), a.object]))
   const outcome = await core.group(`Waiting up to ${formatDuration(config.timeoutMs)} for readiness`, () =>
     waitForReadiness(
       client,
       plan.map(p => ({ object: appliedByKey.get(objectKey(p.object)) ?? p.object, resource: p.resource })),
-      { timeoutMs: config.timeoutMs, waitForLoadBalancer: false, log: line => core.info(line) }
+      {
+        timeoutMs: config.timeoutMs,
+        waitForLoadBalancer: config.waitForLoadBalancer,
+        log: line => core.info(line)
+      }
     )
   )
   recordReadiness(record, outcome)
-  record.images = runningImages(images.objects, outcome.pods)
+  record.images = runningImages(rendered, outcome.pods)
   if (outcome.state !== 'Current') throw waitFailure(outcome, config)
   core.info(`All ${outcome.results.length} resource(s) ready in ${formatDuration(outcome.elapsedMs)}`)
 
   // smoke: the running service answers as it should
-  await smoke(config, record, smokeChecks)
+  await smoke(config, record, smokeChecks, credentials(config, client))
+}
+
+/** Bounds the wait for the restored version: it was serving minutes ago. */
+const ROLLBACK_WAIT_MS = 120_000
+
+/**
+ * Nothing lost: workloads this stage changed get their previous pod template
+ * back and are waited on until they serve again. Objects this stage created,
+ * and configuration it changed, stay as applied (and are listed in the summary).
+ */
+async function rollBackFailedStage(
+  client: KubeClient,
+  config: StageConfig,
+  record: StageRecord,
+  plan: PlannedObject[]
+): Promise<void> {
+  const targets = rollbackTargets(plan)
+  if (targets.length === 0) return
+  await core.group(`Rolling back ${targets.length} workload(s) to their previous version`, async () => {
+    const result = await rollBack(client, targets, config.fieldManager)
+    const restored = result.restored.map(r => displayName(r.object))
+    let ready = false
+    let message = 'rollback could not be applied'
+    if (result.restored.length > 0) {
+      const outcome = await waitForReadiness(client, result.restored, {
+        timeoutMs: Math.min(config.timeoutMs, ROLLBACK_WAIT_MS),
+        waitForLoadBalancer: false,
+        log: line => core.info(line)
+      })
+      ready = outcome.state === 'Current'
+      message = ready
+        ? `ready again in ${formatDuration(outcome.elapsedMs)}`
+        : describeTimeout(outcome.results).join('; ') || outcome.state
+    }
+    record.rollback = { restored, ready, message, failed: result.failed }
+    if (ready) core.info(`Rolled back ${restored.join(', ')}: the previous version is serving again`)
+    else
+      warn(
+        record,
+        `Rollback of ${targets.map(t => displayName(t.object)).join(', ')} did not complete: ${[message, ...result.failed].join('; ')}`
+      )
+  })
 }
 
 /** The smoke module is loaded only by stages that have smoke checks; their file is validated before any write. */
@@ -173,16 +254,25 @@ async function loadSmoke(config: StageConfig) {
   return spec && { spec, run: smokeModule.runSmokeChecks }
 }
 
+/** The stage's own credentials: a smoke script or response must not show them either. */
+function credentials(config: StageConfig, client: KubeClient): string[] {
+  return [...kubeconfigSecrets(client.kubeConfig), ...(config.githubToken ? [config.githubToken] : [])]
+}
+
 /** Smoke checks against the running service. */
 async function smoke(
   config: StageConfig,
   record: StageRecord,
-  smokeChecks: Awaited<ReturnType<typeof loadSmoke>>
+  smokeChecks: Awaited<ReturnType<typeof loadSmoke>>,
+  stageCredentials: string[]
 ): Promise<void> {
   if (!smokeChecks) return
   const { spec, run: runSmokeChecks } = smokeChecks
-  const secrets = config.smokeSecrets.map(name => process.env[name]).filter((v): v is string => Boolean(v))
-  for (const secret of secrets) core.setSecret(secret)
+  const smokeSecrets = config.smokeSecrets
+    .map(name => process.env[name])
+    .filter((v): v is string => Boolean(v))
+  for (const secret of smokeSecrets) core.setSecret(secret)
+  const secrets = [...smokeSecrets, ...stageCredentials]
   if (config.smokeInsecure)
     warn(record, 'smoke-insecure is set: TLS certificates of the smoke target are not verified.')
   record.smoke = await core.group(`Smoke checks (${spec.checks.length})`, () =>
@@ -203,6 +293,13 @@ async function smoke(
   const failed = record.smoke.filter(r => !r.passed)
   if (failed.length > 0) {
     const inline = spec.source === 'smoke-tests' || spec.source === 'smoke-url'
+    // One annotation per failed check, on its line of the checks file, named after it.
+    for (const result of failed.slice(1)) {
+      core.error(`Smoke check "${result.name}" failed: ${result.reason ?? 'failed'}`, {
+        title: `smoke: ${result.name}`,
+        ...(inline ? {} : { file: spec.source, startLine: result.line })
+      })
+    }
     throw new StageError(
       'SmokeFailed',
       `${failed.length} of ${record.smoke.length} smoke check(s) failed; first, "${failed[0].name}": ${failed[0].reason ?? 'failed'}`,
@@ -349,6 +446,9 @@ function locator(loaded: LoadedManifest[]) {
   return (object: KubeObject) => byName.get(displayName(object))
 }
 
+/** A namespace with nothing in it is gone within seconds once the namespace controller sees it. */
+const NAMESPACE_CLEANUP_MS = 60_000
+
 /**
  * The namespace must exist for namespaced objects to be dry-run. When this
  * stage had to create it and the dry run then fails, it is deleted again so a
@@ -372,10 +472,12 @@ async function preflight(
       ...(await planApply(client, rest, options))
     ]
   } catch (error) {
-    await client
-      .send('DELETE', `/api/v1/namespaces/${encodeURIComponent(config.namespace)}`)
-      .catch(() => undefined)
-    core.info(`Deleted namespace ${config.namespace} again: the dry run failed`)
+    const gone = await deleteNamespace(client, config.namespace, NAMESPACE_CLEANUP_MS).catch(() => false)
+    core.info(
+      gone
+        ? `Deleted namespace ${config.namespace} again: the dry run failed`
+        : `Namespace ${config.namespace} is still terminating after ${formatDuration(NAMESPACE_CLEANUP_MS)}; it was created for the dry run, which failed`
+    )
     throw error
   }
 }

@@ -10,23 +10,33 @@ export const SENSITIVE_HEADERS = new Set([
   'x-api-key'
 ])
 
+/** A secret as it appears raw, and inside a JSON string (quotes, backslashes and newlines escaped). */
+function secretForms(secret: string): string[] {
+  const escaped = JSON.stringify(secret).slice(1, -1)
+  return escaped === secret ? [secret] : [secret, escaped]
+}
+
 export function redact(text: string, secrets: readonly string[]): string {
   let result = text
+  const forms = secrets.filter(s => s.length >= 3).flatMap(secretForms)
   // Longest first, so a secret that contains another is removed whole.
-  for (const secret of [...secrets].filter(s => s.length >= 3).sort((a, b) => b.length - a.length)) {
+  for (const secret of forms.sort((a, b) => b.length - a.length)) {
     result = result.split(secret).join(REDACTED)
   }
   return result
 }
 
-export function redactHeaders(
-  headers: Record<string, string>,
-  secrets: readonly string[]
-): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [
-      name,
-      SENSITIVE_HEADERS.has(name.toLowerCase()) ? REDACTED : redact(value, secrets)
-    ])
-  )
+/**
+ * Redacts, then cuts to at most `limit` characters. In this order, a secret
+ * that straddles the cut cannot leave its visible half behind.
+ */
+export function redactAndCut(
+  text: string,
+  secrets: readonly string[],
+  limit: number,
+  keep: 'start' | 'end' = 'start'
+): string {
+  const clean = redact(text, secrets)
+  if (clean.length <= limit) return clean
+  return keep === 'start' ? `${clean.slice(0, limit)}…` : `…${clean.slice(-limit)}`
 }

@@ -233,11 +233,9 @@ describe('refusals leave the cluster untouched and name the problem', () => {
     expect(run.outputs['failure-reason']).toBe('PreflightFailed')
     expect(run.stdout).toMatch(/Deployment\/broken: .*containerPort/)
     expect(run.summary).toContain('PreflightFailed')
-    // The stage had to create the namespace to dry-run into it, and removed it again.
-    const ns = await core()
-      .readNamespace({ name: namespace })
-      .catch(() => undefined)
-    expect(ns === undefined || ns.status?.phase === 'Terminating').toBe(true)
+    // The stage had to create the namespace to dry-run into it, and waited until it was gone again.
+    expect(run.stdout).toContain(`Deleted namespace ${namespace} again: the dry run failed`)
+    expect(await namespaceExists(namespace)).toBe(false)
   })
 
   it('an object naming another namespace', async () => {

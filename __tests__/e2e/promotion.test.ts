@@ -60,7 +60,11 @@ function exampleWith(changes: Record<string, (text: string) => string>): string 
     'production/deployment.yaml'
   ]) {
     const text = readFileSync(path.join(REPO_ROOT, 'examples/app', file), 'utf8')
-    files[`examples/app/${file}`] = changes[file] ? changes[file](text) : text
+    const changed = changes[file] ? changes[file](text) : text
+    // A change that no longer matches the example would make its test pass for the wrong reason.
+    if (changes[file] && changed === text)
+      throw new Error(`the change to examples/app/${file} matched nothing`)
+    files[`examples/app/${file}`] = changed
   }
   return workspaceWith(files)
 }
@@ -146,7 +150,8 @@ describe('dev → staging → production', () => {
     const [staging, production] = await Promise.all(['staging', 'production'].map(prepare))
     const stagingRun = await stage('staging', staging)
     const drifted = exampleWith({
-      'production/config.yaml': t => t.replace('FEATURE_NEW_CHECKOUT: "on"', 'FEATURE_NEW_CHECKOUT: "off"')
+      'production/config.yaml': t =>
+        t.replace(/FEATURE_NEW_CHECKOUT: (['"])on\1/, "FEATURE_NEW_CHECKOUT: 'off'")
     })
 
     const warned = await stage(

@@ -193,3 +193,70 @@ describe('the stage deadline', () => {
     expect(line).toMatch(/pod stuck-[a-z0-9]+-[a-z0-9]+: not ready/)
   })
 })
+
+describe('rollback', () => {
+  it('puts the previous version back when an update fails, and waits until it serves again', async () => {
+    const good = await stage({
+      'app.yaml': deploymentYaml('web', { replicas: 2, image: 'ghcr.io/example/web:1.0.0' })
+    })
+    expect(good.code).toBe(0)
+    const bad = await stage(
+      {
+        'app.yaml': deploymentYaml('web', {
+          replicas: 2,
+          image: 'ghcr.io/example/web:2.0.0',
+          labels: behaviour('crash-loop')
+        })
+      },
+      {},
+      good.namespace
+    )
+    expect(bad.outputs['failure-reason']).toBe('CrashLoop')
+    expect(bad.outputs['rolled-back']).toBe('true')
+    expect(bad.stdout).toContain('Rolled back Deployment/web: the previous version is serving again')
+    expect(bad.summary).toContain('### Rolled back')
+    const web = await apps().readNamespacedDeployment({ name: 'web', namespace: good.namespace })
+    expect(web.spec?.template.spec?.containers[0].image).toBe('ghcr.io/example/web:1.0.0')
+    expect(web.status?.availableReplicas).toBe(2)
+  })
+
+  it('leaves a failed first rollout alone (nothing served before), and does nothing when rollback is off', async () => {
+    const first = await stage({ 'app.yaml': deploymentYaml('web', { labels: behaviour('crash-loop') }) })
+    expect(first.outputs['rolled-back']).toBe('false')
+    const good = await stage({ 'app.yaml': deploymentYaml('api', { image: 'ghcr.io/example/api:1' }) })
+    const kept = await stage(
+      {
+        'app.yaml': deploymentYaml('api', { image: 'ghcr.io/example/api:2', labels: behaviour('image-pull') })
+      },
+      { rollback: 'false' },
+      good.namespace
+    )
+    expect(kept.outputs['failure-reason']).toBe('ImagePull')
+    expect(kept.outputs['rolled-back']).toBe('false')
+    const api = await apps().readNamespacedDeployment({ name: 'api', namespace: good.namespace })
+    expect(api.spec?.template.spec?.containers[0].image).toBe('ghcr.io/example/api:2')
+  })
+})
+
+describe('LoadBalancer Services', () => {
+  // This control plane has no load balancer controller: an address never comes.
+  const service = `apiVersion: v1
+kind: Service
+metadata:
+  name: edge
+spec:
+  type: LoadBalancer
+  selector: { app: edge }
+  ports:
+    - port: 80
+`
+  it('are ready once applied unless asked, and then wait for an address that never comes', async () => {
+    const plain = await stage({ 'svc.yaml': service })
+    expect(failureLine(plain)).toBe('')
+    expect(plain.outputs.result).toBe('success')
+
+    const asked = await stage({ 'svc.yaml': service }, { 'wait-for-load-balancer': 'true', timeout: '3s' })
+    expect(asked.outputs['failure-reason']).toBe('Timeout')
+    expect(failureLine(asked)).toContain('Service/edge')
+  })
+})

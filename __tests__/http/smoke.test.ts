@@ -2,7 +2,7 @@
  * Smoke checks against real HTTP(S) servers on 127.0.0.1: the fixture app that
  * the demo uses, and small servers that misbehave in one way each.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process'
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -238,4 +238,55 @@ it('never leaks a secret header value, even when the server echoes it back', asy
   expect(everything).not.toContain('key-0987654321')
   expect(results[0].bodyExcerpt).toContain('***')
   expect(results[1].output).toContain('token is ***')
+})
+
+it('stops a script at its deadline, and retries a script only when told to', async () => {
+  const marker = path.join(mkdtempSync(path.join(tmpdir(), 'smoke-script-')), 'runs')
+  const started = Date.now()
+  const [hung, retried] = await runSmokeChecks(
+    spec(
+      `checks:\n  - name: hung\n    run: sleep 30\n    timeout: 1s\n  - name: flaky\n    run: echo x >> ${marker}; test $(wc -l < ${marker}) -ge 3\n    retry: true\n    timeout: 10s\n    interval: 50ms\n`
+    ),
+    options('http://127.0.0.1:9')
+  )
+  expect(hung).toMatchObject({ passed: false, attempts: 1, reason: 'did not finish within 1.0s (stopped)' })
+  expect(Date.now() - started).toBeLessThan(10_000)
+  expect(retried).toMatchObject({ passed: true, attempts: 3 })
+  // `sleep 30` was ended with the check, not left behind.
+  const left = spawnSync('pgrep', ['-f', '-x', 'sleep 30'], { encoding: 'utf8' })
+  expect({ status: left.status, pids: left.stdout.trim() }).toEqual({ status: 1, pids: '' })
+})
+
+it('fails only the check whose ${VAR} is not set; the others still run', async () => {
+  const url = await serve((_, res) => json(res, 200, { ok: true }))
+  const results = await runSmokeChecks(
+    spec(
+      'checks:\n  - name: needs var\n    path: /x\n    headers:\n      X-Token: ${NOT_SET_ANYWHERE}\n  - name: fine\n    path: /y\n'
+    ),
+    options(url, { env: {} })
+  )
+  expect(results[0]).toMatchObject({
+    passed: false,
+    attempts: 0,
+    reason: 'check "needs var" header X-Token uses ${NOT_SET_ANYWHERE}, which is not set in the environment'
+  })
+  expect(results[1]).toMatchObject({ passed: true })
+})
+
+it('keeps a body whole when multi-byte characters are split across chunks', async () => {
+  const url = await serve((_, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    const bytes = Buffer.from(JSON.stringify({ greeting: 'grüße, 世界' }))
+    // Split inside the two-byte "ü" and send the halves separately.
+    const cut = bytes.indexOf(0xc3) + 1
+    res.write(bytes.subarray(0, cut))
+    setTimeout(() => res.end(bytes.subarray(cut)), 20)
+  })
+  const [result] = await runSmokeChecks(
+    spec(
+      'checks:\n  - name: utf8\n    path: /\n    expect:\n      json:\n        - path: .greeting\n          equals: grüße, 世界\n'
+    ),
+    options(url)
+  )
+  expect(result).toMatchObject({ passed: true })
 })

@@ -27,6 +27,7 @@ describe('parseImageReference', () => {
     ['nginx', { registry: 'docker.io', path: 'nginx', repository: 'docker.io/library/nginx' }],
     ['nginx:1.27', { tag: '1.27', repository: 'docker.io/library/nginx' }],
     ['docker.io/library/nginx:1.27', { registry: 'docker.io', repository: 'docker.io/library/nginx' }],
+    ['index.docker.io/nginx', { registry: 'index.docker.io', repository: 'docker.io/library/nginx' }],
     ['localhost:5000/team/app:dev', { registry: 'localhost:5000', path: 'team/app', tag: 'dev' }],
     [
       `ghcr.io/o/app:1.0@sha256:${'a'.repeat(64)}`,

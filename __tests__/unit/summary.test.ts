@@ -49,11 +49,45 @@ describe('renderSummary', () => {
     expect(text).not.toContain('<script>')
   })
 
-  it('truncates at a section boundary with a note', () => {
-    const text = truncateSummary(['a'.repeat(60), 'b'.repeat(60), 'c'], 300)
-    expect(text.startsWith('a'.repeat(60))).toBe(true)
+  it('leaves out whole sections that do not fit, keeps the later ones that do, and says so', () => {
+    const text = truncateSummary(['a'.repeat(60), 'b'.repeat(60), '', 'c'], 300)
+    expect(text.startsWith(`${'a'.repeat(60)}c`)).toBe(true)
     expect(text).not.toContain('bbb')
-    expect(text).toContain('Summary truncated: 2 more section(s)')
+    expect(text).toContain('Summary truncated: 1 section(s) did not fit')
+    expect(truncateSummary(['a', '', 'b'], 300)).toBe('ab')
+  })
+
+  it('stays under 1 MiB with a huge resource table, keeping the warnings after it', () => {
+    const record = {
+      ...newStageRecord(0),
+      finishedAt: 1,
+      failure: { code: 'Timeout' as const, message: 'm', details: [] },
+      resources: Array.from({ length: 20_000 }, (_, i) => ({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        name: `config-${i}-${'x'.repeat(40)}`,
+        namespace: 'ns',
+        action: 'created' as const
+      })),
+      warnings: ['the warning at the end']
+    }
+    const text = renderSummary(record)
+    expect(Buffer.byteLength(text)).toBeLessThan(1024 * 1024)
+    expect(text).toContain('Failure: <code>Timeout</code>')
+    expect(text).toContain('the warning at the end')
+    expect(text).toContain('Summary truncated')
+  })
+
+  it('puts server text where markdown cannot turn it into a link or an image', () => {
+    const text = renderSummary({
+      ...newStageRecord(0),
+      failure: {
+        code: 'PreflightFailed',
+        message: 'denied: see [here](https://evil.example) <img>',
+        details: []
+      }
+    })
+    expect(text).toContain('<p>denied: see [here](https://evil.example) &lt;img&gt;</p>')
   })
 })
 

@@ -67,3 +67,19 @@ export function isolationPolicy(namespace: string, environment: string): KubeObj
     }
   }
 }
+
+/**
+ * Deletes a namespace this stage created and waits until it is gone, so a
+ * refused stage leaves nothing behind, not even a Terminating namespace that
+ * would make the next attempt fail. Returns whether it is gone in time.
+ */
+export async function deleteNamespace(client: KubeClient, name: string, timeoutMs: number): Promise<boolean> {
+  const path = `/api/v1/namespaces/${encodeURIComponent(name)}`
+  await client.send('DELETE', path).catch(() => undefined)
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (!(await readNamespace(client, name)).exists) return true
+    await new Promise(resolve => setTimeout(resolve, 250))
+  }
+  return false
+}

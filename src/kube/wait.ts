@@ -68,6 +68,8 @@ function needsWatch(target: WaitTarget, options: WaitOptions): boolean {
 }
 
 const LOG_TAIL_LINES = 20
+/** The log tail explains a failure but must not delay it: the stage fails within 2 s of the cause. */
+const LOG_TAIL_TIMEOUT_MS = 1500
 
 async function fetchLogTail(
   client: KubeClient,
@@ -87,7 +89,10 @@ async function fetchLogTail(
     return await Promise.race([
       client.getText(path),
       new Promise<string>((_, reject) =>
-        setTimeout(() => reject(new Error('timed out after 3s')), 3000).unref()
+        setTimeout(
+          () => reject(new Error(`timed out after ${LOG_TAIL_TIMEOUT_MS}ms`)),
+          LOG_TAIL_TIMEOUT_MS
+        ).unref()
       )
     ])
   } catch (error) {
@@ -223,12 +228,16 @@ export async function waitForReadiness(
       latest.set(key, { ...(object as unknown as KubeObject), apiVersion, kind })
       schedule()
     }
-    const track = (store: Map<string, WatchedObject>) => (type: string, object: WatchedObject) => {
-      const key = object.metadata.uid ?? `${object.metadata.namespace}/${object.metadata.name}`
-      if (type === 'DELETED') store.delete(key)
-      else store.set(key, object)
-      schedule()
-    }
+    const track = (store: Map<string, WatchedObject>) => ({
+      onEvent: (type: string, object: WatchedObject) => {
+        const key = object.metadata.uid ?? `${object.metadata.namespace}/${object.metadata.name}`
+        if (type === 'DELETED') store.delete(key)
+        else store.set(key, object)
+        schedule()
+      },
+      onReset: () => store.clear(),
+      onError
+    })
     const onError = (error: unknown) => {
       watchError = error
       schedule()
@@ -236,14 +245,14 @@ export async function waitForReadiness(
 
     const starts: Promise<void>[] = []
     for (const { path, apiVersion, kind } of collections.values()) {
-      starts.push(watchCollection(client, path, abort.signal, onTargetEvent(kind, apiVersion), onError))
+      starts.push(
+        watchCollection(client, path, abort.signal, { onEvent: onTargetEvent(kind, apiVersion), onError })
+      )
     }
     for (const namespace of podNamespaces) {
       const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''
-      starts.push(watchCollection(client, `/api/v1${ns}/pods`, abort.signal, track(pods), onError))
-      starts.push(
-        watchCollection(client, `/apis/apps/v1${ns}/replicasets`, abort.signal, track(replicaSets), onError)
-      )
+      starts.push(watchCollection(client, `/api/v1${ns}/pods`, abort.signal, track(pods)))
+      starts.push(watchCollection(client, `/apis/apps/v1${ns}/replicasets`, abort.signal, track(replicaSets)))
     }
     Promise.all(starts).then(schedule, onError)
   })

@@ -68,13 +68,14 @@ export function parseImageReference(reference: string): ImageReference {
     }
   }
   const path = parts.join('/')
-  const repositoryPath = registry === DOCKER_HUB && parts.length === 1 ? `library/${path}` : path
+  const dockerHub = registry === DOCKER_HUB || registry === 'index.docker.io'
+  const repositoryPath = dockerHub && parts.length === 1 ? `library/${path}` : path
   return {
     registry,
     path,
     tag,
     digest,
-    repository: `${registry === 'index.docker.io' ? DOCKER_HUB : registry}/${repositoryPath}`
+    repository: `${dockerHub ? DOCKER_HUB : registry}/${repositoryPath}`
   }
 }
 

@@ -41,9 +41,9 @@ export interface PromotionCheck {
   pins: ImageOverride[]
 }
 
-function split(reference: string): { repository: string; digest?: string; reference: string } {
+function split(reference: string): { repository: string; tag: string; digest?: string } {
   const parsed = parseImageReference(reference)
-  return { repository: parsed.repository, digest: parsed.digest, reference }
+  return { repository: parsed.repository, tag: parsed.tag ?? 'latest', digest: parsed.digest }
 }
 
 /**
@@ -81,6 +81,9 @@ export function checkPromotion(
         problems.push(
           `${container} image ${reference} is not the digest that passed in ${from} (${theirs.digest})`
         )
+      else if (!mine.digest && mine.tag !== theirs.tag)
+        // Another tag is another build, whatever digest it would be pinned to.
+        problems.push(`${container} image ${reference} differs from ${passed}, which passed in ${from}`)
       else if (!mine.digest) {
         const pinned = `${reference}@${theirs.digest}`
         pins.set(mine.repository, { repository: mine.repository, image: pinned, entry: pinned })

@@ -16,7 +16,8 @@ export function stageOutputs(record: StageRecord): Record<string, string> {
       }))
     ),
     'environment-url': record.environmentUrl ?? '',
-    release: record.release ?? ''
+    release: record.release ?? '',
+    'rolled-back': record.rollback ? String(record.rollback.restored.length > 0) : 'false'
   }
 }
 

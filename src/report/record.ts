@@ -59,6 +59,8 @@ export interface StageRecord {
   failure?: FailureRecord
   parity?: ParityRecord
   smoke?: SmokeResult[]
+  /** What a failed stage put back: the workloads restored, whether they are ready again, what could not be. */
+  rollback?: { restored: string[]; ready: boolean; message: string; failed: string[] }
   /** JSON of the release record, for the release output. */
   release?: string
 }

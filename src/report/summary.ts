@@ -60,13 +60,24 @@ function failureSection(record: StageRecord): string {
   const where = failure.location
     ? ` (${escapeHtml(failure.location.file)}${failure.location.line ? `:${failure.location.line}` : ''})`
     : ''
-  let out = `### Failure: ${code(failure.code)}${where}\n\n${escapeHtml(failure.message)}\n\n`
+  // Inside <p>, outside text is not read as markdown: a server message cannot become a link or image.
+  let out = `### Failure: ${code(failure.code)}${where}\n\n<p>${escapeHtml(failure.message)}</p>\n\n`
   if (failure.details.length)
     out += `<ul>\n${failure.details.map(d => `<li>${escapeHtml(d)}</li>`).join('\n')}\n</ul>\n\n`
   for (const evidence of failure.evidence ?? []) {
     out += `<details><summary>${escapeHtml(evidence.title)}</summary>\n\n<pre>${escapeHtml(evidence.text)}</pre>\n\n</details>\n\n`
   }
   return out
+}
+
+function rollbackSection(record: StageRecord): string {
+  const rollback = record.rollback
+  if (!rollback) return ''
+  const state = rollback.ready ? '✅ serving the previous version again' : '⚠️ not ready again'
+  const failed = rollback.failed.length
+    ? `\n\nCould not roll back: ${rollback.failed.map(escapeHtml).join('; ')}`
+    : ''
+  return `### Rolled back\n\n${rollback.restored.map(r => code(r)).join(', ') || 'nothing'}: ${state} (${escapeHtml(rollback.message)})${failed}\n\n`
 }
 
 function resourceRow(r: ResourceRecord): string[] {
@@ -134,17 +145,21 @@ function warningsSection(record: StageRecord): string {
   return `### Warnings\n\n<ul>\n${record.warnings.map(w => `<li>${escapeHtml(w)}</li>`).join('\n')}\n</ul>\n\n`
 }
 
-/** Cuts at a section boundary so no HTML element is left open, and says so. */
+/**
+ * Leaves out whole sections that would pass the limit (so no HTML element is
+ * left open), keeps the later ones that still fit, and says what was left out.
+ */
 export function truncateSummary(sections: string[], limit = SUMMARY_LIMIT_BYTES): string {
   const noteRoom = 200
   let out = ''
-  for (const [index, section] of sections.entries()) {
-    if (Buffer.byteLength(out + section) > limit - (index < sections.length - 1 ? noteRoom : 0)) {
-      return `${out}\n> ⚠️ Summary truncated: ${sections.length - index} more section(s) did not fit GitHub's 1 MiB limit; see the job log.\n`
-    }
-    out += section
+  let omitted = 0
+  for (const section of sections.filter(s => s !== '')) {
+    if (Buffer.byteLength(out + section) > limit - noteRoom) omitted++
+    else out += section
   }
-  return out
+  return omitted === 0
+    ? out
+    : `${out}\n> ⚠️ Summary truncated: ${omitted} section(s) did not fit GitHub's 1 MiB limit; see the job log.\n`
 }
 
 export function renderSummary(record: StageRecord): string {
@@ -152,6 +167,7 @@ export function renderSummary(record: StageRecord): string {
     verdict(record),
     links(record),
     failureSection(record),
+    rollbackSection(record),
     resourcesSection(record),
     imagesSection(record),
     smokeSection(record),

@@ -1,4 +1,6 @@
 /** Does a response meet a check's expectations? Each unmet one becomes a line. Pure. */
+import { canonicalJson } from '../canonical.js'
+import { REDACTED, SENSITIVE_HEADERS } from '../redact.js'
 import { resolveJsonPath } from './jsonpath.js'
 import type { HttpExpectation, JsonAssertion } from './types.js'
 
@@ -19,8 +21,9 @@ function typeOf(value: unknown): string {
   return Array.isArray(value) ? 'array' : typeof value
 }
 
+/** Key order does not matter in JSON objects. */
 function deepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b)
+  return canonicalJson(a) === canonicalJson(b)
 }
 
 export function checkJsonAssertion(document: unknown, assertion: JsonAssertion): string | undefined {
@@ -110,7 +113,7 @@ export function checkResponse(expectation: HttpExpectation, response: ObservedRe
     const value = response.headers[name.toLowerCase()]
     if (value === undefined || !new RegExp(pattern).test(value))
       problems.push(
-        `header ${name}: expected to match /${pattern}/, got ${value === undefined ? 'none' : show(value)}`
+        `header ${name}: expected to match /${pattern}/, got ${value === undefined ? 'none' : SENSITIVE_HEADERS.has(name.toLowerCase()) ? REDACTED : show(value)}`
       )
   }
   if (expectation.body?.contains !== undefined && !response.body.includes(expectation.body.contains)) {

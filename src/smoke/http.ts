@@ -35,10 +35,14 @@ export async function send(
     signal: AbortSignal.timeout(Math.max(1, timeoutMs))
   })
   // Read at most 1 MiB: enough for any assertion, bounded against a runaway endpoint.
-  let body = ''
-  for await (const chunk of response.body) {
-    if (body.length < BODY_LIMIT) body += chunk.toString()
+  // Decoded once at the end, so a character split across chunks stays whole.
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    if (size < BODY_LIMIT) chunks.push(chunk)
+    size += chunk.length
   }
+  const body = Buffer.concat(chunks).subarray(0, BODY_LIMIT).toString('utf8')
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(response.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value

@@ -12,14 +12,20 @@ export function parseJsonPath(path: string): PathSegment[] {
   while (i < path.length) {
     if (path[i] === '.' && path[i + 1] !== '[') {
       i++
-      if (i >= path.length) break
+      if (i >= path.length) {
+        // "." alone is the whole document; a trailing dot after a key is a typo.
+        if (segments.length > 0) throw new Error(`a path cannot end with "." (${path})`)
+        break
+      }
       const match = /^[A-Za-z_$][\w$-]*/.exec(path.slice(i))
       if (!match) throw new Error(`unexpected "${path.slice(i)}" in ${path}`)
       segments.push(match[0])
       i += match[0].length
     } else if (path[i] === '[' || (path[i] === '.' && path[i + 1] === '[')) {
       if (path[i] === '.') i++
-      const close = path.indexOf(']', i)
+      // A quoted key may itself contain "]": find the bracket that closes the quote.
+      const quoted = /^\[\s*"(?:[^"\\]|\\.)*"\s*\]/.exec(path.slice(i))
+      const close = quoted ? i + quoted[0].length - 1 : path.indexOf(']', i)
       if (close < 0) throw new Error(`unclosed [ in ${path}`)
       const inside = path.slice(i + 1, close).trim()
       if (/^-?\d+$/.test(inside)) segments.push(Number(inside))
@@ -43,7 +49,12 @@ export function resolveJsonPath(document: unknown, path: string): { found: boole
       if (index < 0 || index >= current.length) return { found: false }
       current = current[index]
     } else {
-      if (current === null || typeof current !== 'object' || Array.isArray(current) || !(segment in current))
+      if (
+        current === null ||
+        typeof current !== 'object' ||
+        Array.isArray(current) ||
+        !Object.hasOwn(current, segment)
+      )
         return { found: false }
       current = (current as Record<string, unknown>)[segment]
     }

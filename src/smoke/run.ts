@@ -3,8 +3,9 @@
  * passes or its deadline passes (a service needs a moment after rollout), except
  * requests that are not idempotent, which run once unless the check says retry.
  */
-import { redact } from '../redact.js'
+import { redact, redactAndCut, SENSITIVE_HEADERS } from '../redact.js'
 import { mapConcurrent } from '../concurrency.js'
+import { formatDuration } from '../duration.js'
 import { checkResponse } from './expect.js'
 import { interpolate } from './interpolate.js'
 import { createDispatcher, send, type TlsOptions } from './http.js'
@@ -22,8 +23,8 @@ export interface SmokeOptions {
   concurrency?: number
 }
 
-const NOT_IDEMPOTENT = new Set(['POST', 'PATCH'])
 const EXCERPT_LIMIT = 2048
+const SCRIPT_OUTPUT_LIMIT = 4096
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 function targetUrl(check: HttpCheck, options: SmokeOptions): string {
@@ -39,13 +40,15 @@ function targetUrl(check: HttpCheck, options: SmokeOptions): string {
   return url.toString()
 }
 
-async function runHttp(
-  check: HttpCheck,
-  options: SmokeOptions,
-  dispatcher: ReturnType<typeof createDispatcher>
-): Promise<SmokeResult> {
-  const started = Date.now()
-  const deadline = started + check.timeoutMs
+interface PreparedRequest {
+  url: string
+  headers: Record<string, string>
+  body?: string
+  /** What must never be shown: the configured secrets and the credentials this request sends. */
+  secrets: string[]
+}
+
+function prepareRequest(check: HttpCheck, options: SmokeOptions): PreparedRequest {
   const url = targetUrl(check, options)
   const headers = Object.fromEntries(
     Object.entries(check.headers).map(([k, v]) => [
@@ -53,17 +56,57 @@ async function runHttp(
       interpolate(v, options.env, `check "${check.name}" header ${k}`)
     ])
   )
-  // Header values are credentials often enough: never echo any of them.
-  const secrets = [...options.secrets, ...Object.values(headers).filter(v => v.length >= 8)]
+  // Credential headers are never shown; other long header values are treated as secrets too,
+  // since tokens travel under many names.
+  const sent = Object.entries(headers)
+    .filter(([name, value]) => SENSITIVE_HEADERS.has(name.toLowerCase()) || value.length >= 8)
+    .map(([, value]) => value)
   let body =
     check.body === undefined ? undefined : interpolate(check.body, options.env, `check "${check.name}" body`)
   if (check.json !== undefined) {
     body = interpolate(JSON.stringify(check.json), options.env, `check "${check.name}" json`)
     headers['content-type'] ??= 'application/json'
   }
-  const retry = check.retry || !NOT_IDEMPOTENT.has(check.method)
+  return { url, headers, body, secrets: [...options.secrets, ...sent] }
+}
+
+type Outcome = Omit<SmokeResult, 'name' | 'type' | 'attempts' | 'durationMs' | 'passed' | 'line'>
+
+function result(
+  check: SmokeCheck,
+  started: number,
+  attempts: number,
+  passed: boolean,
+  outcome: Outcome
+): SmokeResult {
+  return {
+    name: check.name,
+    type: check.type,
+    passed,
+    attempts,
+    durationMs: Date.now() - started,
+    line: check.line,
+    ...outcome
+  }
+}
+
+async function runHttp(
+  check: HttpCheck,
+  options: SmokeOptions,
+  dispatcher: ReturnType<typeof createDispatcher>
+): Promise<SmokeResult> {
+  const started = Date.now()
+  const deadline = started + check.timeoutMs
+  let request: PreparedRequest
+  try {
+    request = prepareRequest(check, options)
+  } catch (error) {
+    // One check that cannot be built fails alone; the others still run.
+    return result(check, started, 0, false, { reason: redact((error as Error).message, options.secrets) })
+  }
+  const { url, headers, body, secrets } = request
   let attempts = 0
-  let last: Omit<SmokeResult, 'name' | 'type' | 'attempts' | 'durationMs' | 'passed'> = {}
+  let last: Outcome = {}
   let lastReason = ''
   for (;;) {
     attempts++
@@ -75,22 +118,13 @@ async function runHttp(
         deadline - Date.now()
       )
       const problems = checkResponse(check.expect, response)
+      if (problems.length === 0)
+        return result(check, started, attempts, true, { lastStatus: response.status })
       last = {
         lastStatus: response.status,
-        bodyExcerpt: redact(response.body.slice(0, EXCERPT_LIMIT), secrets)
+        bodyExcerpt: redactAndCut(response.body, secrets, EXCERPT_LIMIT),
+        reason: redact(problems.join('; '), secrets)
       }
-      if (problems.length === 0) {
-        return {
-          name: check.name,
-          type: 'http',
-          passed: true,
-          attempts,
-          durationMs: Date.now() - started,
-          line: check.line,
-          lastStatus: response.status
-        }
-      }
-      last.reason = redact(problems.join('; '), secrets)
     } catch (error) {
       const cause = (error as { cause?: { message?: string; code?: string } }).cause
       last = {
@@ -104,50 +138,48 @@ async function runHttp(
       options.log(`smoke ${check.name}: attempt ${attempts}: ${last.reason}`)
       lastReason = last.reason ?? ''
     }
-    if (!retry || Date.now() + check.intervalMs >= deadline) break
+    if (!check.retry || Date.now() + check.intervalMs >= deadline) break
     await sleep(check.intervalMs)
   }
-  return {
-    name: check.name,
-    type: 'http',
-    passed: false,
-    attempts,
-    durationMs: Date.now() - started,
-    line: check.line,
-    ...last
-  }
+  return result(check, started, attempts, false, last)
+}
+
+/** The action's own inputs (kubeconfig, token) are not the script's business. */
+function scriptEnvironment(options: SmokeOptions): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(options.env)) if (v !== undefined && !k.startsWith('INPUT_')) env[k] = v
+  if (options.baseUrl) env.SMOKE_URL = options.baseUrl
+  return env
 }
 
 async function runScriptCheck(check: ScriptCheck, options: SmokeOptions): Promise<SmokeResult> {
   const started = Date.now()
-  const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v
-  if (options.baseUrl) env.SMOKE_URL = options.baseUrl
-  const command = interpolate(check.run, env, `check "${check.name}" run`)
+  const deadline = started + check.timeoutMs
+  let command: string
+  let env: Record<string, string>
   try {
-    const outcome = await runScript(command, env, options.workspace, check.timeoutMs)
-    const output = redact(outcome.output, options.secrets)
-    const passed = outcome.exitCode === 0
-    return {
-      name: check.name,
-      type: 'script',
-      passed,
-      attempts: 1,
-      durationMs: Date.now() - started,
-      line: check.line,
-      output,
-      reason: passed ? undefined : `exited with code ${outcome.exitCode}`
-    }
+    env = scriptEnvironment(options)
+    command = interpolate(check.run, env, `check "${check.name}" run`)
   } catch (error) {
-    return {
-      name: check.name,
-      type: 'script',
-      passed: false,
-      attempts: 1,
-      durationMs: Date.now() - started,
-      line: check.line,
-      reason: redact((error as Error).message, options.secrets)
+    return result(check, started, 0, false, { reason: redact((error as Error).message, options.secrets) })
+  }
+  let attempts = 0
+  for (;;) {
+    attempts++
+    const outcome = await runScript(command, env, options.workspace, deadline - Date.now())
+    const passed = outcome.exitCode === 0
+    const last: Outcome = {
+      output: redactAndCut(outcome.output, options.secrets, SCRIPT_OUTPUT_LIMIT, 'end'),
+      reason: passed
+        ? undefined
+        : outcome.timedOut
+          ? `did not finish within ${formatDuration(check.timeoutMs)} (stopped)`
+          : `exited with code ${outcome.exitCode}`
     }
+    if (passed || !check.retry || Date.now() + check.intervalMs >= deadline)
+      return result(check, started, attempts, passed, last)
+    options.log(`smoke ${check.name}: attempt ${attempts}: ${last.reason}`)
+    await sleep(check.intervalMs)
   }
 }
 

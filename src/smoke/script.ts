@@ -3,34 +3,34 @@ import { getExecOutput } from '@actions/exec'
 
 export interface ScriptOutcome {
   exitCode: number
+  /** stdout then stderr, whole: the caller redacts before it cuts. */
   output: string
+  timedOut: boolean
 }
 
-const OUTPUT_LIMIT = 4096
+/** What coreutils' timeout exits with when it had to stop the command. */
+const TIMEOUT_EXIT_CODES = new Set([124, 137])
 
+/**
+ * coreutils' `timeout` ends the whole command at its deadline (and kills it 5 s
+ * later if it ignores SIGTERM), so a hung script cannot outlive the check.
+ */
 export async function runScript(
   command: string,
   env: Record<string, string>,
   cwd: string,
   timeoutMs: number
 ): Promise<ScriptOutcome> {
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), timeoutMs)
-  try {
-    const result = await Promise.race([
-      getExecOutput('bash', ['-c', command], { env, cwd, ignoreReturnCode: true, silent: true }),
-      new Promise<never>((_, reject) =>
-        controller.signal.addEventListener('abort', () =>
-          reject(new Error(`did not finish within ${Math.round(timeoutMs / 1000)}s`))
-        )
-      )
-    ])
-    const output = `${result.stdout}${result.stderr}`
-    return {
-      exitCode: result.exitCode,
-      output: output.length > OUTPUT_LIMIT ? `…${output.slice(-OUTPUT_LIMIT)}` : output
-    }
-  } finally {
-    clearTimeout(timer)
+  const seconds = Math.max(1, Math.ceil(timeoutMs / 1000))
+  const result = await getExecOutput('timeout', ['--kill-after=5', String(seconds), 'bash', '-c', command], {
+    env,
+    cwd,
+    ignoreReturnCode: true,
+    silent: true
+  })
+  return {
+    exitCode: result.exitCode,
+    output: `${result.stdout}${result.stderr}`,
+    timedOut: TIMEOUT_EXIT_CODES.has(result.exitCode)
   }
 }

@@ -160,6 +160,16 @@ function assertion(reader: SpecReader, node: unknown, where: string): JsonAssert
   return value as unknown as JsonAssertion & { type?: JsonType }
 }
 
+/** Methods that may change state: run once unless the check says retry. */
+const NOT_IDEMPOTENT = new Set(['POST', 'PATCH'])
+
+function retryOf(reader: SpecReader, map: YAMLMap, where: string): boolean | undefined {
+  const retry = map.get('retry')
+  if (retry !== undefined && typeof retry !== 'boolean')
+    reader.fail(`${where} retry`, 'must be true or false', reader.nodeOf(map, 'retry'))
+  return retry
+}
+
 function httpCheck(
   reader: SpecReader,
   map: YAMLMap,
@@ -193,9 +203,6 @@ function httpCheck(
       'must be a string (use json: for structured bodies)',
       reader.nodeOf(map, 'body')
     )
-  const retry = map.get('retry')
-  if (retry !== undefined && typeof retry !== 'boolean')
-    reader.fail(`${where} retry`, 'must be true or false', reader.nodeOf(map, 'retry'))
 
   const expectNode = map.get('expect', true)
   const expectMap = expectNode === undefined ? undefined : reader.mapOf(expectNode, `${where} expect`)
@@ -245,7 +252,7 @@ function httpCheck(
     json: map.has('json')
       ? ((map.get('json', true) as { toJSON?: () => unknown })?.toJSON?.() ?? map.get('json'))
       : undefined,
-    retry: retry === true,
+    retry: retryOf(reader, map, where) ?? !NOT_IDEMPOTENT.has(method),
     timeoutMs,
     intervalMs,
     expect: {
@@ -302,7 +309,7 @@ export function parseSmokeSpec(text: string, source: string): SmokeSpec {
       const run = map.get('run')
       if (typeof run !== 'string' || !run.trim())
         reader.fail(`${where} run`, 'must be a shell command', reader.nodeOf(map, 'run'))
-      for (const field of ['path', 'url', 'method', 'headers', 'query', 'body', 'json', 'expect', 'retry']) {
+      for (const field of ['path', 'url', 'method', 'headers', 'query', 'body', 'json', 'expect']) {
         if (map.has(field))
           reader.fail(`${where} ${field}`, 'does not apply to a run: check', reader.nodeOf(map, field))
       }
@@ -310,6 +317,8 @@ export function parseSmokeSpec(text: string, source: string): SmokeSpec {
         type: 'script',
         name,
         run: run as string,
+        // A script may change things: it runs once unless the check says retry.
+        retry: retryOf(reader, map, where) ?? false,
         timeoutMs: checkTimeout,
         intervalMs: checkInterval,
         line

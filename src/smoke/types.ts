@@ -28,8 +28,11 @@ export interface HttpExpectation {
 
 interface CheckBase {
   name: string
+  /** The whole check's deadline, retries included. */
   timeoutMs: number
   intervalMs: number
+  /** Retry until it passes or the deadline: the default for idempotent HTTP requests, opt-in otherwise. */
+  retry: boolean
   /** Line of the check in its file, for annotations. */
   line?: number
 }
@@ -43,7 +46,6 @@ export interface HttpCheck extends CheckBase {
   query: Record<string, string>
   body?: string
   json?: unknown
-  retry: boolean
   expect: HttpExpectation
 }
 

@@ -133,6 +133,15 @@ describe('promotion guard', () => {
         images: { 'Deployment/shop:shop': `ghcr.io/example/shop@sha256:${'b'.repeat(64)}` }
       }).problems[0]
     ).toContain('not the digest that passed in staging')
+    // A new tag is a new build: it is refused, not pinned to the digest the old tag had.
+    expect(
+      checkPromotion(upstream, { images: { 'Deployment/shop:shop': 'ghcr.io/example/shop:1.4.1-hotfix' } })
+    ).toEqual({
+      problems: [
+        `Deployment/shop:shop image ghcr.io/example/shop:1.4.1-hotfix differs from ghcr.io/example/shop:1.4.0@${DIGEST}, which passed in staging`
+      ],
+      pins: []
+    })
     expect(
       checkPromotion(upstream, { images: { 'Deployment/admin:admin': 'ghcr.io/example/admin:1' } })
         .problems[0]

@@ -2,7 +2,7 @@ import { parseSmokeSpec } from '../../../src/smoke/spec.js'
 import { parseJsonPath, resolveJsonPath } from '../../../src/smoke/jsonpath.js'
 import { checkJsonAssertion, checkResponse } from '../../../src/smoke/expect.js'
 import { interpolate } from '../../../src/smoke/interpolate.js'
-import { redact, redactHeaders } from '../../../src/redact.js'
+import { redact, redactAndCut } from '../../../src/redact.js'
 import { StageError } from '../../../src/errors.js'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -91,6 +91,12 @@ describe('JSON paths', () => {
   it('refuses what it cannot read, without evaluating anything', () => {
     expect(() => parseJsonPath('a.b')).toThrow()
     expect(() => parseJsonPath('.a[process.exit()]')).toThrow(/must be an index or a "quoted key"/)
+    expect(() => parseJsonPath('.a.')).toThrow(/cannot end with "."/)
+  })
+  it('reads quoted keys that contain brackets, and never inherited properties', () => {
+    expect(resolveJsonPath({ 'a]b': 1 }, '.["a]b"]')).toEqual({ found: true, value: 1 })
+    expect(resolveJsonPath({}, '.constructor')).toEqual({ found: false })
+    expect(resolveJsonPath({ a: {} }, '.a.toString')).toEqual({ found: false })
   })
 })
 
@@ -110,9 +116,24 @@ describe('expectations', () => {
     [{ path: '.nothing', type: 'null' as const }, undefined],
     [{ path: '.count', type: 'string' as const }, '.count: expected type string, got number'],
     [{ path: '.version', oneOf: ['1.3.0', '1.4.0'] }, undefined],
-    [{ path: '.missing', equals: 1 }, '.missing: not found in the response']
+    [{ path: '.missing', equals: 1 }, '.missing: not found in the response'],
+    [{ path: '.constructor', exists: false }, undefined]
   ])('%j', (assertion, problem) => {
     expect(checkJsonAssertion(body, assertion)).toBe(problem)
+  })
+
+  it('compares objects whatever the order of their keys', () => {
+    const doc = { build: { sha: 'abc', ref: 'main' } }
+    expect(checkJsonAssertion(doc, { path: '.build', equals: { ref: 'main', sha: 'abc' } })).toBeUndefined()
+    expect(checkJsonAssertion(doc, { path: '.build', oneOf: [{ ref: 'main', sha: 'abc' }] })).toBeUndefined()
+  })
+
+  it('never shows the value of a credential header it did not expect', () => {
+    const problems = checkResponse(
+      { status: [], json: [], headers: { 'Set-Cookie': '^session=' } },
+      { status: 200, headers: { 'set-cookie': 'sid=abc' }, body: '', durationMs: 1 }
+    )
+    expect(problems).toEqual(['header Set-Cookie: expected to match /^session=/, got ***'])
   })
 
   it('checks status, headers, body and duration, listing every problem', () => {
@@ -143,10 +164,14 @@ describe('interpolation and redaction', () => {
       'check "a" header x uses ${NOPE}, which is not set in the environment'
     )
   })
-  it('redacts secret values everywhere, longest first, and credential headers always', () => {
+  it('redacts secret values everywhere, longest first, also as they appear inside JSON strings', () => {
     expect(redact('token=abc123 and abc123456', ['abc123', 'abc123456'])).toBe('token=*** and ***')
-    expect(redactHeaders({ Authorization: 'Basic x', 'X-Trace': 'id-secretvalue' }, ['secretvalue'])).toEqual(
-      { Authorization: '***', 'X-Trace': 'id-***' }
-    )
+    expect(redact(JSON.stringify({ got: 'pa"ss\\word' }), ['pa"ss\\word'])).toBe('{"got":"***"}')
+  })
+  it('redacts before it cuts, so no half of a secret survives the cut', () => {
+    const text = `${'x'.repeat(10)}s3cr3t-value${'y'.repeat(10)}`
+    expect(redactAndCut(text, ['s3cr3t-value'], 15)).toBe('xxxxxxxxxx***yy…')
+    expect(redactAndCut(text, ['s3cr3t-value'], 15, 'end')).toBe('…xx***yyyyyyyyyy')
+    expect(redactAndCut('short', [], 15)).toBe('short')
   })
 })

@@ -128,6 +128,21 @@ describe('Deployment: update rollout', () => {
     expect(readiness.message).toBe(readiness.failure!.reason)
   })
 
+  it('ignores a deadline left over from a rollout that a rollback to an older ReplicaSet ended', () => {
+    // The rollback made the old ReplicaSet the newest revision (3); the condition still names the stuck one.
+    const rolledBack = deployment({
+      generation: 3,
+      revision: '3',
+      updatedReplicas: 3,
+      statusReplicas: 3,
+      availableReplicas: 3,
+      conditions: progressDeadlineExceeded('web-7d9c6b5f4')
+    })
+    const previous = replicaSetOf(web, '5f6d8c7b9', '3', 3)
+    const readiness = deploymentReadiness(rolledBack, context([], [previous, newRs]))
+    expect(readiness.state).toBe('Current')
+  })
+
   it('reports a doomed new pod rather than the bare deadline when there is one', () => {
     const stuck = deployment({
       generation: 2,

@@ -6,7 +6,7 @@
  */
 import type { V1Deployment } from '@kubernetes/client-node'
 import { describePodProgress, diagnosePod, isPodReady } from './pod.js'
-import { currentRevisionPods, podsOf } from './related.js'
+import { currentRevisionPods, newReplicaSet, podsOf } from './related.js'
 import {
   conditionText,
   current,
@@ -20,6 +20,17 @@ import {
 } from './types.js'
 import { workloadInProgress } from './workload.js'
 
+/**
+ * A rollout back to an older ReplicaSet (a fix, a rollback) is observed before
+ * the controller clears the previous rollout's ProgressDeadlineExceeded: the
+ * condition names the ReplicaSet that timed out, so one naming another than
+ * the current new ReplicaSet is about a rollout that is over.
+ */
+function staleDeadline(message: string | undefined, newReplicaSetName: string | undefined): boolean {
+  const named = /ReplicaSet "([^"]+)"/.exec(message ?? '')?.[1]
+  return named !== undefined && newReplicaSetName !== undefined && named !== newReplicaSetName
+}
+
 export function deploymentReadiness(deployment: V1Deployment, context: ReadinessContext): Readiness {
   const status = deployment.status ?? {}
   // Until observed, the revision annotation (and so "the new pods") is still the previous rollout's.
@@ -31,7 +42,11 @@ export function deploymentReadiness(deployment: V1Deployment, context: Readiness
   const oldPods = podsOf(object, context).filter(pod => !pods.includes(pod))
 
   const progressing = findCondition(status.conditions, 'Progressing')
-  if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
+  if (
+    progressing?.status === 'False' &&
+    progressing.reason === 'ProgressDeadlineExceeded' &&
+    !staleDeadline(progressing.message, newReplicaSet(deployment, context.replicaSets)?.metadata?.name)
+  ) {
     // A doomed pod names the cause; the deadline only says there is one.
     for (const pod of pods) {
       const failure = diagnosePod(pod)

@@ -1,0 +1,116 @@
+/**
+ * Smoke checks through the bundle: a stage on the real control plane whose
+ * service (the fixture app on 127.0.0.1) answers the reference checks, then an
+ * update whose service does not: the stage fails with SmokeFailed, annotates
+ * each failed check at its line, rolls the Deployment back, and never shows
+ * the secret the checks use.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { apps, deleteNamespace, kubeconfigPath, uniqueName } from '../support/cluster.js'
+import { REPO_ROOT, runAction, type ActionRun } from '../support/action.js'
+import { deploymentYaml, workspaceWith } from '../support/workspace.js'
+
+const fixtureApps: ChildProcess[] = []
+const namespaces: string[] = []
+afterAll(async () => {
+  for (const app of fixtureApps) app.kill()
+  await Promise.all(namespaces.map(deleteNamespace))
+})
+
+/** Starts the fixture app; resolves with its base URL once it listens. */
+function fixtureApp(env: Record<string, string>): Promise<string> {
+  const app = spawn(process.execPath, [path.join(REPO_ROOT, 'test/fixture-app/server.mjs')], {
+    env: { ...process.env, PORT: '0', ...env }
+  })
+  fixtureApps.push(app)
+  return new Promise((resolve, reject) => {
+    app.stdout.on('data', chunk => {
+      const port = /listening (\d+)/.exec(String(chunk))?.[1]
+      if (port) resolve(`http://127.0.0.1:${port}`)
+    })
+    app.on('exit', code => reject(new Error(`fixture app exited with ${code}`)))
+  })
+}
+
+const TOKEN = 'smoke-token-9f8e7d6c5b4a'
+
+const checks =
+  readFileSync(path.join(REPO_ROOT, 'examples/app/smoke-checks.yaml'), 'utf8').replace(
+    'timeout: 30s',
+    'timeout: 3s'
+  ) +
+  `  - name: authenticated
+    path: /healthz
+    headers:
+      Authorization: Bearer \${API_TOKEN}
+  - name: token script
+    run: echo "calling with $API_TOKEN"; test -n "$FAIL_SCRIPT" && exit 3 || exit 0
+`
+
+async function stage(
+  namespace: string,
+  image: string,
+  smokeUrl: string,
+  failScript = false
+): Promise<ActionRun> {
+  return runAction(
+    {
+      manifests: 'app.yaml',
+      environment: 'staging',
+      namespace,
+      timeout: '60s',
+      'smoke-url': smokeUrl,
+      'smoke-tests': 'smoke.yaml',
+      'smoke-secrets': 'API_TOKEN'
+    },
+    {
+      workspace: workspaceWith({
+        'app.yaml': deploymentYaml('shop', { replicas: 2, image }),
+        'smoke.yaml': checks
+      }),
+      env: { KUBECONFIG: kubeconfigPath(), API_TOKEN: TOKEN, ...(failScript ? { FAIL_SCRIPT: '1' } : {}) }
+    }
+  )
+}
+
+/** Everything a user could read: the log without the runner's own mask commands, the outputs, the summary. */
+function visible(run: ActionRun): string {
+  const log = run.stdout
+    .split('\n')
+    .filter(line => !line.startsWith('::add-mask::'))
+    .join('\n')
+  return `${log}\n${run.stderr}\n${JSON.stringify(run.outputs)}\n${run.summary}`
+}
+
+it('passes the reference checks, then fails an update on them, rolls back, and never shows the token', async () => {
+  const healthy = await fixtureApp({ APP_VERSION: '1.4.0' })
+  const broken = await fixtureApp({ APP_VERSION: '1.5.0', DB_CONNECTED: 'false' })
+  const namespace = uniqueName('smoke')
+  namespaces.push(namespace)
+
+  const good = await stage(namespace, 'ghcr.io/example/shop:1.4.0', healthy)
+  expect(good.outputs.result).toBe('success')
+  expect(good.summary).toContain('database connected')
+  expect(JSON.parse(good.outputs.release).smoke).toEqual({ passed: true, checks: 6, failed: [] })
+  expect(good.stdout).toContain(`::add-mask::${TOKEN}`)
+
+  const bad = await stage(namespace, 'ghcr.io/example/shop:1.5.0', broken, true)
+  expect(bad.code).toBe(1)
+  expect(bad.outputs['failure-reason']).toBe('SmokeFailed')
+  // Each failed check gets an annotation at its line of the checks file.
+  const annotations = bad.stdout.split('\n').filter(line => line.startsWith('::error'))
+  expect(annotations).toHaveLength(2)
+  expect(annotations.join('\n')).toMatch(/::error file=smoke\.yaml,line=15.*database connected/)
+  expect(annotations.join('\n')).toMatch(
+    /::error .*file=smoke\.yaml,line=3[0-9].*token script.*exited with code 3/
+  )
+  expect(bad.summary).toContain('.connected: expected true, got false')
+  expect(bad.outputs['rolled-back']).toBe('true')
+  const shop = await apps().readNamespacedDeployment({ name: 'shop', namespace })
+  expect(shop.spec?.template.spec?.containers[0].image).toBe('ghcr.io/example/shop:1.4.0')
+
+  for (const run of [good, bad]) expect(visible(run)).not.toContain(TOKEN)
+  expect(bad.summary).toContain('calling with ***')
+})

@@ -1,0 +1,112 @@
+/**
+ * Rolling back a failed stage: every workload whose pod template this stage
+ * changed is put back as it was (the previous template, as `kubectl rollout
+ * undo` would), so the version that was serving before keeps serving. Workloads this stage created are left
+ * alone: nothing served from them before.
+ */
+import type { KubeObject } from '../manifests/types.js'
+import { displayName } from '../manifests/objects.js'
+import type { KubeClient } from './client.js'
+import type { PlannedObject } from './apply.js'
+import { objectPath, withQuery } from './paths.js'
+
+const ROLLOUT_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet'])
+
+/** What to restore: workloads that were configured and whose template this stage changed. Pure. */
+export function rollbackTargets(plan: readonly PlannedObject[]): PlannedObject[] {
+  return plan.filter(p => {
+    if (!ROLLOUT_KINDS.has(p.object.kind) || p.action !== 'configured' || !p.live) return false
+    const before = JSON.stringify((p.live.spec as { template?: unknown } | undefined)?.template)
+    const after = JSON.stringify((p.preview?.spec as { template?: unknown } | undefined)?.template)
+    return before !== after
+  })
+}
+
+/** Annotations that controllers and kubectl keep; re-applying them would take them over. */
+const FOREIGN_ANNOTATIONS = [
+  'deployment.kubernetes.io/revision',
+  'kubectl.kubernetes.io/last-applied-configuration'
+]
+
+/** Did `manager` apply spec.replicas itself? Otherwise an autoscaler or `kubectl scale` owns the count. */
+function appliesReplicas(live: KubeObject, manager: string): boolean {
+  const entries = (live.metadata.managedFields ?? []) as {
+    manager?: string
+    fieldsV1?: Record<string, unknown>
+  }[]
+  return entries.some(
+    entry =>
+      entry.manager === manager &&
+      Boolean((entry.fieldsV1?.['f:spec'] as Record<string, unknown> | undefined)?.['f:replicas'])
+  )
+}
+
+/**
+ * The apply patch that restores the object as it was before this stage: its
+ * whole spec, labels and annotations, applied by the stage's own field manager.
+ * Server-side apply removes fields a manager stops applying, so a patch of the
+ * template alone would drop the selector; and the same values as the live ones
+ * conflict with no other manager, so no force is needed. The replica count is
+ * left out unless this manager set it: it may have moved since (an autoscaler). Pure.
+ */
+export function rollbackPatch(live: KubeObject, fieldManager: string): KubeObject {
+  const annotations = Object.fromEntries(
+    Object.entries(live.metadata.annotations ?? {}).filter(([key]) => !FOREIGN_ANNOTATIONS.includes(key))
+  )
+  return {
+    apiVersion: live.apiVersion,
+    kind: live.kind,
+    metadata: {
+      name: live.metadata.name,
+      namespace: live.metadata.namespace,
+      labels: live.metadata.labels,
+      annotations
+    },
+    spec: appliesReplicas(live, fieldManager) ? live.spec : withoutReplicas(live.spec)
+  }
+}
+
+function withoutReplicas(spec: unknown): unknown {
+  const rest = { ...(spec as Record<string, unknown>) }
+  delete rest.replicas
+  return rest
+}
+
+export interface RollbackResult {
+  /** The workloads as the API server stored them after the rollback, with their discovery data. */
+  restored: { object: KubeObject; resource: PlannedObject['resource'] }[]
+  failed: string[]
+}
+
+export async function rollBack(
+  client: KubeClient,
+  targets: readonly PlannedObject[],
+  fieldManager: string
+): Promise<RollbackResult> {
+  const restored: RollbackResult['restored'] = []
+  const failed: string[] = []
+  await Promise.all(
+    targets.map(async target => {
+      const live = target.live!
+      const path = withQuery(
+        objectPath(live.apiVersion, target.resource, live.metadata.namespace, live.metadata.name),
+        { fieldManager }
+      )
+      try {
+        const response = await client.send<KubeObject>(
+          'PATCH',
+          path,
+          rollbackPatch(live, fieldManager),
+          'application/apply-patch+yaml'
+        )
+        restored.push({
+          object: { ...response.body, apiVersion: live.apiVersion, kind: live.kind },
+          resource: target.resource
+        })
+      } catch (error) {
+        failed.push(`${displayName(live)}: ${(error as Error).message}`)
+      }
+    })
+  )
+  return { restored, failed }
+}
