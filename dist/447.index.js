@@ -149,7 +149,7 @@ class SpecReader {
     }
     fail(where, message, node) {
         const line = this.lineOf(node);
-        throw new errors/* StageError */.Z('InvalidSmokeSpec', `${this.source}${line ? `:${line}` : ''}: ${where}: ${message}`, {
+        throw new errors/* StageError */.Zu('InvalidSmokeSpec', `${this.source}${line ? `:${line}` : ''}: ${where}: ${message}`, {
             location: { file: this.source, line }
         });
     }
@@ -326,7 +326,7 @@ function parseSmokeSpec(text, source) {
     if (document.errors.length > 0) {
         const error = document.errors[0];
         const line = lines.linePos(error.pos[0]).line;
-        throw new errors/* StageError */.Z('InvalidSmokeSpec', `${source}:${line}: ${error.message.split('\n')[0]}`, {
+        throw new errors/* StageError */.Zu('InvalidSmokeSpec', `${source}:${line}: ${error.message.split('\n')[0]}`, {
             location: { file: source, line }
         });
     }
@@ -817,11 +817,11 @@ function loadSmokeSpec(input) {
         return parseSmokeSpec(tests, 'smoke-tests');
     const file = external_node_path_default().resolve(input.workspace, tests);
     if (!(0,external_node_fs_.existsSync)(file))
-        throw new errors/* StageError */.Z('InvalidInput', `Input smoke-tests names ${tests}, which does not exist in the workspace.`);
+        throw new errors/* StageError */.Zu('InvalidInput', `Input smoke-tests names ${tests}, which does not exist in the workspace.`);
     const real = (0,external_node_fs_.realpathSync)(file);
     const workspace = (0,external_node_fs_.realpathSync)(input.workspace);
     if (!real.startsWith(workspace + (external_node_path_default()).sep))
-        throw new errors/* StageError */.Z('InvalidInput', `Input smoke-tests names ${tests}, which is outside the workspace.`);
+        throw new errors/* StageError */.Zu('InvalidInput', `Input smoke-tests names ${tests}, which is outside the workspace.`);
     return parseSmokeSpec((0,external_node_fs_.readFileSync)(real, 'utf8'), external_node_path_default().relative(workspace, real));
 }
 

@@ -21,22 +21,63 @@ export function nameTokens(name: string): string[] {
   return name.toLowerCase().split(/[-_.]/).filter(Boolean)
 }
 
+/** Token sequences, longest first, so `pre-prod` is tried before `prod`. */
+function sequences(names: Iterable<string>): string[][] {
+  return [...new Set(names)]
+    .map(nameTokens)
+    .filter(t => t.length > 0)
+    .sort((a, b) => b.length - a.length)
+}
+
+function matchesAt(tokens: readonly string[], at: number, sequence: readonly string[]): boolean {
+  return sequence.every((token, i) => tokens[at + i] === token)
+}
+
+/**
+ * What counts as the stage's own environment: its name and aliases, and for a
+ * regional or numbered name such as `prod-eu` the known environment it starts
+ * with (`prod`, `production`), since `db-prod` is that environment's secret too.
+ */
+function ownSequences(environment: string, known: readonly string[][]): string[][] {
+  const names = [...aliasesOf(environment)]
+  const first = nameTokens(environment)[0]
+  if (first && known.some(seq => seq.length === 1 && seq[0] === first)) names.push(...aliasesOf(first))
+  return sequences(names)
+}
+
 /**
  * The other environment a name is named for, if any: `db-credentials-dev` in
- * production → dev. Tokens naming the stage's own environment are fine.
+ * production → dev. Whole tokens only (`devices` is not dev); environment
+ * names of several tokens (`pre-prod`) match as a sequence; tokens naming the
+ * stage's own environment are fine.
  */
 export function foreignEnvironmentIn(
   name: string,
   environment: string,
   environmentNames: readonly string[]
 ): string | undefined {
-  const own = aliasesOf(environment)
-  const known = new Set(environmentNames.flatMap(e => [...aliasesOf(e)]))
-  return nameTokens(name).find(token => known.has(token) && !own.has(token))
+  const known = sequences(environmentNames.flatMap(e => [...aliasesOf(e)]))
+  const own = ownSequences(environment, known)
+  const tokens = nameTokens(name)
+  for (let i = 0; i < tokens.length;) {
+    const mine = own.find(seq => matchesAt(tokens, i, seq))
+    if (mine) {
+      i += mine.length
+      continue
+    }
+    const foreign = known.find(seq => matchesAt(tokens, i, seq))
+    if (foreign) return foreign.join('-')
+    i++
+  }
+  return undefined
 }
 
-/** Replaces tokens naming `environment` with {env}, so staging's and production's names compare equal. */
+/** Replaces whole names of `environment` (or its aliases) with {env}, so staging's and production's names compare equal. */
 export function normalizeEnvironmentTokens(text: string, environment: string): string {
-  const own = aliasesOf(environment)
-  return text.replace(/[A-Za-z0-9]+/g, token => (own.has(token.toLowerCase()) ? '{env}' : token))
+  let result = text
+  for (const sequence of sequences(aliasesOf(environment))) {
+    const pattern = sequence.map(t => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[-_.]')
+    result = result.replace(new RegExp(`(?<![A-Za-z0-9])${pattern}(?![A-Za-z0-9])`, 'gi'), '{env}')
+  }
+  return result
 }

@@ -3,30 +3,34 @@
  * machine-readable `failure-reason` output; `message` is what a person reads.
  * `file`/`line` turn into an error annotation on the manifest or smoke file.
  */
-export type FailureCode =
-  | 'InvalidInput'
-  | 'InvalidManifest'
-  | 'ClusterUnreachable'
-  | 'NamespaceGuard'
-  | 'ScopeViolation'
-  | 'MissingReference'
-  | 'CrossEnvironmentReference'
-  | 'PreflightFailed'
-  | 'ApplyConflict'
-  | 'ApplyFailed'
-  | 'CrashLoop'
-  | 'ImagePull'
-  | 'ContainerConfig'
-  | 'Unschedulable'
-  | 'ProgressDeadline'
-  | 'JobFailed'
-  | 'ResourceFailed'
-  | 'Timeout'
-  | 'SmokeFailed'
-  | 'InvalidSmokeSpec'
-  | 'PromotionRefused'
-  | 'ParityFailed'
-  | 'Internal'
+/** The failure-reason output: stable codes that workflows may branch on (README lists each). */
+export const FAILURE_CODES = [
+  'InvalidInput',
+  'InvalidManifest',
+  'ClusterUnreachable',
+  'NamespaceGuard',
+  'ScopeViolation',
+  'MissingReference',
+  'CrossEnvironmentReference',
+  'PreflightFailed',
+  'ApplyConflict',
+  'ApplyFailed',
+  'CrashLoop',
+  'ImagePull',
+  'ContainerConfig',
+  'Unschedulable',
+  'ProgressDeadline',
+  'JobFailed',
+  'ResourceFailed',
+  'Timeout',
+  'SmokeFailed',
+  'InvalidSmokeSpec',
+  'PromotionRefused',
+  'ParityFailed',
+  'Internal'
+] as const
+
+export type FailureCode = (typeof FAILURE_CODES)[number]
 
 export interface ErrorLocation {
   file: string

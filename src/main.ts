@@ -27,6 +27,7 @@ import {
 import { existingConfigNames } from './kube/existing.js'
 import {
   applyPlanned,
+  crdResources,
   planApply,
   type AppliedObject,
   type ApplyOptions,
@@ -399,12 +400,14 @@ async function transform(
   if (config.github.runUrl) annotations[PROVENANCE.runUrl] = config.github.runUrl
   if (config.github.workflow) annotations[PROVENANCE.workflow] = config.github.workflow
   if (config.github.actor) annotations[PROVENANCE.actor] = config.github.actor
-  // One discovery request per apiVersion tells which kinds are cluster-scoped.
+  // One discovery request per apiVersion tells which kinds are cluster-scoped;
+  // custom resources whose CRD is in this very set take its declared scope.
+  const declared = crdResources(loaded.map(m => m.object))
   const scopes = new Map<string, boolean | undefined>()
   await Promise.all(
     [...new Set(loaded.map(m => `${m.object.apiVersion}|${m.object.kind}`))].map(async key => {
       const [apiVersion, kind] = key.split('|')
-      const resource = await client.resourceFor(apiVersion, kind)
+      const resource = (await client.resourceFor(apiVersion, kind)) ?? declared.get(key)
       scopes.set(key, resource ? !resource.namespaced : undefined)
     })
   )

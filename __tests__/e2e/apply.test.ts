@@ -167,8 +167,16 @@ spec:
           properties:
             spec: { type: object, properties: { size: { type: integer } } }
 `
-    const widget = `apiVersion: ${group}/v1\nkind: Widget\nmetadata:\n  name: small\nspec:\n  size: 1\n`
-    const workspace = workspaceWith({ 'widget.yaml': widget, 'crd.yaml': crd })
+    // A cluster-scoped kind too: its scope comes from its CRD in the same set, not a namespace guess.
+    const gadgetCrd = crd
+      .replace(`widgets.${group}`, `gadgets.${group}`)
+      .replace('scope: Namespaced', 'scope: Cluster')
+      .replace(
+        '{ plural: widgets, singular: widget, kind: Widget }',
+        '{ plural: gadgets, singular: gadget, kind: Gadget }'
+      )
+    const widget = `apiVersion: ${group}/v1\nkind: Widget\nmetadata:\n  name: small\nspec:\n  size: 1\n---\napiVersion: ${group}/v1\nkind: Gadget\nmetadata:\n  name: ${namespace}-gadget\n`
+    const workspace = workspaceWith({ 'widget.yaml': widget, 'crd.yaml': `${crd}---\n${gadgetCrd}` })
     const refused = await stage(
       { manifests: 'widget.yaml, crd.yaml', environment: 'dev', namespace },
       workspace
@@ -178,6 +186,7 @@ spec:
     expect(refused.stdout).toContain(
       `CustomResourceDefinition/widgets.${group} is cluster-scoped: set allow-cluster-scoped: true`
     )
+    expect(refused.stdout).toContain(`Gadget/${namespace}-gadget is cluster-scoped`)
 
     const run = await stage(
       { manifests: 'widget.yaml, crd.yaml', environment: 'dev', namespace, 'allow-cluster-scoped': 'true' },
@@ -189,8 +198,23 @@ spec:
       .getNamespacedCustomObject({ group, version: 'v1', namespace, plural: 'widgets', name: 'small' })
     expect((created as { spec: { size: number } }).spec.size).toBe(1)
     await testKubeConfig()
-      .makeApiClient((await import('@kubernetes/client-node')).ApiextensionsV1Api)
-      .deleteCustomResourceDefinition({ name: `widgets.${group}` })
+      .makeApiClient(CustomObjectsApi)
+      .getClusterCustomObject({ group, version: 'v1', plural: 'gadgets', name: `${namespace}-gadget` })
+    // The same set again changes nothing, custom resources included.
+    const again = await stage(
+      { manifests: 'widget.yaml, crd.yaml', environment: 'dev', namespace, 'allow-cluster-scoped': 'true' },
+      workspace
+    )
+    const actions = JSON.parse(again.outputs.resources) as { kind: string; action: string }[]
+    expect(actions.filter(r => ['Widget', 'Gadget'].includes(r.kind)).map(r => r.action)).toEqual([
+      'unchanged',
+      'unchanged'
+    ])
+    const extensions = testKubeConfig().makeApiClient(
+      (await import('@kubernetes/client-node')).ApiextensionsV1Api
+    )
+    await extensions.deleteCustomResourceDefinition({ name: `widgets.${group}` })
+    await extensions.deleteCustomResourceDefinition({ name: `gadgets.${group}` })
   })
 })
 

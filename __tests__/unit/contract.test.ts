@@ -8,6 +8,7 @@ import { parseDocument } from 'yaml'
 import { stageOutputs } from '../../src/report/outputs.js'
 import { newStageRecord } from '../../src/report/record.js'
 import { readStageConfig } from '../../src/inputs.js'
+import { FAILURE_CODES } from '../../src/errors.js'
 
 interface ActionSpec {
   runs: { using: string; main: string }
@@ -62,6 +63,12 @@ describe('README', () => {
 
   it('lists the outputs of action.yml, in its order', () => {
     expect(tableNames('Outputs')).toEqual(Object.keys(action.outputs))
+  })
+
+  it('explains every failure-reason code, and only those', () => {
+    const section = readme.split(/^## /m).find(s => s.startsWith('Failure reasons'))!
+    const documented = [...section.matchAll(/^\| `([A-Za-z]+)` \|/gm)].map(m => m[1])
+    expect(documented).toEqual([...FAILURE_CODES])
   })
 
   it('gives the same required flags and defaults as action.yml', () => {

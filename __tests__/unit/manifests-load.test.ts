@@ -118,6 +118,24 @@ describe('loadManifests', () => {
     )
   })
 
+  it('follows symlinked directories inside the workspace, refuses one that leads outside, ends link cycles', async () => {
+    const root = tree({ 'real/one.yaml': cm('one'), 'k8s/two.yaml': cm('two') })
+    symlinkSync(path.join(root, 'real'), path.join(root, 'k8s', 'linked'))
+    symlinkSync(path.join(root, 'k8s'), path.join(root, 'k8s', 'loop'))
+    const loaded = await loadManifests(['k8s'], root)
+    expect(loaded.map(m => m.object.metadata.name).sort()).toEqual(['one', 'two'])
+
+    const outside = tree({ 'secret.yaml': cm('s') })
+    symlinkSync(outside, path.join(root, 'k8s', 'escape'))
+    expect((await failure(loadManifests(['k8s'], root))).message).toContain('outside the workspace')
+  })
+
+  it('skips directories that a glob matches by their name', async () => {
+    const root = tree({ 'odd.yaml/inner.txt': 'x', 'a.yaml': cm('a') })
+    const loaded = await loadManifests(['*.yaml'], root)
+    expect(loaded.map(m => m.object.metadata.name)).toEqual(['a'])
+  })
+
   it('refuses an object defined twice, naming both places', async () => {
     const root = tree({ 'a.yaml': cm('dup'), 'b.yaml': cm('dup') })
     const error = await failure(loadManifests(['.'], root))

@@ -179,6 +179,13 @@ describe('environment names', () => {
     expect(foreignEnvironmentIn('db_development.v2', 'prod', ['dev'])).toBe('development')
     expect(foreignEnvironmentIn('db-credentials-prod', 'production', ['dev', 'prod'])).toBeUndefined()
     expect(foreignEnvironmentIn('devices', 'production', ['dev'])).toBeUndefined()
+    // Names of several tokens, and regional environments.
+    expect(foreignEnvironmentIn('db-pre-prod', 'production', ['pre-prod', 'prod'])).toBe('pre-prod')
+    expect(foreignEnvironmentIn('db-pre-prod', 'pre-prod', ['pre-prod', 'prod'])).toBeUndefined()
+    expect(foreignEnvironmentIn('db-prod', 'pre-prod', ['pre-prod', 'prod'])).toBe('prod')
+    expect(foreignEnvironmentIn('db-prod-eu', 'prod-eu', ['dev', 'prod'])).toBeUndefined()
+    expect(foreignEnvironmentIn('db-production', 'prod-eu', ['dev', 'prod'])).toBeUndefined()
+    expect(foreignEnvironmentIn('db-dev', 'prod-eu', ['dev', 'prod'])).toBe('dev')
     expect(normalizeEnvironmentTokens('db-credentials-staging https://stage.example.com', 'staging')).toBe(
       'db-credentials-{env} https://{env}.example.com'
     )

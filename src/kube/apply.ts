@@ -88,8 +88,8 @@ export async function resolveResources(
   return resolved
 }
 
-/** Resources that CRDs in this very set will define, so their custom resources can be planned. */
-function crdResources(objects: KubeObject[]): Map<string, ApiResource> {
+/** Resources that CRDs in this very set will define, so their custom resources can be planned. Pure. */
+export function crdResources(objects: KubeObject[]): Map<string, ApiResource> {
   const result = new Map<string, ApiResource>()
   for (const crd of objects) {
     if (crd.kind !== 'CustomResourceDefinition') continue

@@ -36,17 +36,35 @@ async function confined(file: string, workspaceReal: string, entry: string): Pro
   return real
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
+/**
+ * Manifest files under a directory, sorted, recursing into subdirectories and
+ * into symlinked ones too (each checked to stay inside the workspace, each
+ * real directory visited once so a link cycle ends).
+ */
+async function filesUnder(
+  dir: string,
+  workspaceReal: string,
+  entry: string,
+  visited = new Set<string>()
+): Promise<string[]> {
+  const real = await confined(dir, workspaceReal, entry)
+  if (visited.has(real)) return []
+  visited.add(real)
   const found: string[] = []
   for (const dirent of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
     a.name.localeCompare(b.name)
   )) {
     const full = path.join(dir, dirent.name)
-    if (dirent.isDirectory()) found.push(...(await filesUnder(full)))
+    const isDirectory = dirent.isSymbolicLink()
+      ? (await stat(full).catch(() => undefined))?.isDirectory()
+      : dirent.isDirectory()
+    if (isDirectory) found.push(...(await filesUnder(full, workspaceReal, entry, visited)))
     else if (MANIFEST_EXTENSIONS.has(path.extname(dirent.name).toLowerCase())) found.push(full)
   }
   return found
 }
+
+const isFile = async (file: string) => (await stat(file).catch(() => undefined))?.isFile() ?? false
 
 /** Files named by the entries, each once, in entry order. */
 export async function resolveManifestFiles(entries: string[], workspace: string): Promise<string[]> {
@@ -58,7 +76,10 @@ export async function resolveManifestFiles(entries: string[], workspace: string)
       candidates = []
       for await (const match of glob(entry, { cwd: workspaceReal }))
         candidates.push(path.resolve(workspaceReal, match))
-      candidates = candidates.filter(f => MANIFEST_EXTENSIONS.has(path.extname(f).toLowerCase())).sort()
+      candidates = candidates.filter(f => MANIFEST_EXTENSIONS.has(path.extname(f).toLowerCase()))
+      // A directory named like a manifest (k8s.yaml/) is not one.
+      const files = await Promise.all(candidates.map(isFile))
+      candidates = candidates.filter((_, i) => files[i]).sort()
     } else {
       const absolute = path.resolve(workspaceReal, entry)
       const info = await stat(absolute).catch(() => undefined)
@@ -67,9 +88,7 @@ export async function resolveManifestFiles(entries: string[], workspace: string)
           'InvalidInput',
           `Manifest entry "${entry}" does not exist in the workspace (${workspaceReal}).`
         )
-      candidates = info.isDirectory()
-        ? await filesUnder(await confined(absolute, workspaceReal, entry))
-        : [absolute]
+      candidates = info.isDirectory() ? await filesUnder(absolute, workspaceReal, entry) : [absolute]
     }
     if (candidates.length === 0) {
       throw new StageError('InvalidInput', `Manifest entry "${entry}" matches no .yaml, .yml or .json file.`)
