@@ -5,7 +5,7 @@
 // release to the next stage, then shows two promotions being refused. Stops
 // everything it started. Run with `npm run demo`.
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -47,7 +47,7 @@ function startApp(environment, env) {
 }
 
 function readOutputs(file) {
-  const text = execFileSync('cat', [file], { encoding: 'utf8' })
+  const text = readFileSync(file, 'utf8')
   const outputs = {}
   const lines = text.split('\n')
   for (let i = 0; i < lines.length; i++) {
@@ -184,7 +184,7 @@ try {
   const brokenWorkspace = mkdtempSync(path.join(tmpdir(), 'kube-stage-demo-ws-'))
   execFileSync('cp', ['-r', path.join(root, 'examples'), brokenWorkspace])
   const deployment = path.join(brokenWorkspace, 'examples/app/staging/deployment.yaml')
-  const text = execFileSync('cat', [deployment], { encoding: 'utf8' })
+  const text = readFileSync(deployment, 'utf8')
   writeFileSync(
     deployment,
     text.replace(

@@ -45,6 +45,7 @@ import {
   buildRelease,
   configFingerprint,
   objectDigests,
+  releaseSizeWarning,
   renderedImages,
   splitExpected
 } from './promote/release.js'
@@ -78,8 +79,11 @@ export async function run(): Promise<void> {
     fail(record, error)
   } finally {
     record.finishedAt = Date.now()
-    if (rendered.config && rendered.objects)
+    if (rendered.config && rendered.objects) {
       record.release = JSON.stringify(release(record, rendered as Rendered))
+      const tooLarge = releaseSizeWarning(record.release)
+      if (tooLarge) warn(record, tooLarge)
+    }
     await finishReport(record, deployment)
   }
 }
@@ -108,6 +112,7 @@ async function runStage(
   guardNamespace(config.namespace, config.environment, namespaceState)
 
   const transformed = await transform(config, client, loaded)
+  await guardOtherNamespaces(client, config, transformed)
   let images = applyImageOverrides(transformed, overrides)
   for (const entry of images.unmatched)
     warn(record, `Image override "${entry}" matched no container in the manifests.`)
@@ -422,6 +427,20 @@ async function transform(
       annotations
     }
   )
+}
+
+/**
+ * With allow-other-namespaces, objects may go elsewhere, but never into a
+ * namespace that belongs to another environment: the same guard as the stage's own.
+ */
+async function guardOtherNamespaces(client: KubeClient, config: StageConfig, objects: KubeObject[]) {
+  const others = [
+    ...new Set(
+      objects.map(o => o.metadata.namespace).filter((n): n is string => !!n && n !== config.namespace)
+    )
+  ]
+  const states = await Promise.all(others.map(name => readNamespace(client, name)))
+  others.forEach((name, i) => guardNamespace(name, config.environment, states[i]))
 }
 
 /** Every Secret and ConfigMap a pod needs must exist, and none may be named for another environment. */

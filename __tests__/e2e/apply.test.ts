@@ -276,6 +276,32 @@ describe('refusals leave the cluster untouched and name the problem', () => {
     expect(await namespaceExists(namespace)).toBe(false)
   })
 
+  it('another namespace when allowed, but never one labelled for another environment', async () => {
+    const namespace = newNamespace('multi')
+    const shared = newNamespace('multi-shared')
+    const prod = newNamespace('multi-prod')
+    await createNamespace(shared, { environment: 'staging' })
+    await createNamespace(prod, { environment: 'production' })
+    const into = (target: string) =>
+      workspaceWith({
+        'k.yaml': `${configMap('here')}---\n${configMap('there').replace('name: there', `name: there\n  namespace: ${target}`)}`
+      })
+    const allowed = await stage(
+      { manifests: 'k.yaml', environment: 'staging', namespace, 'allow-other-namespaces': 'true' },
+      into(shared)
+    )
+    expect(allowed.outputs.result).toBe('success')
+    expect(await configMapNames(shared)).toEqual(['there'])
+
+    const guarded = await stage(
+      { manifests: 'k.yaml', environment: 'staging', namespace, 'allow-other-namespaces': 'true' },
+      into(prod)
+    )
+    expect(guarded.outputs['failure-reason']).toBe('NamespaceGuard')
+    expect(guarded.stdout).toContain(`Namespace ${prod} belongs to environment "production"`)
+    expect(await configMapNames(prod)).toEqual([])
+  })
+
   it('a namespace labelled for another environment', async () => {
     const namespace = newNamespace('guarded')
     await createNamespace(namespace, { environment: 'production' })
@@ -325,6 +351,31 @@ describe('refusals leave the cluster untouched and name the problem', () => {
       'Deployment/api uses Secret db-credentials-dev, which is named for environment dev, in stage production'
     )
     await expect(apps().readNamespacedDeployment({ name: 'api', namespace })).rejects.toThrow()
+  })
+
+  it('environment names of your own (environment-names): a canary-named secret in production', async () => {
+    const namespace = newNamespace('canary-secret')
+    const env = '          envFrom:\n            - secretRef: { name: db-credentials-canary }\n'
+    const files = {
+      'k.yaml': `${deploymentYaml('api', { env })}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db-credentials-canary\nstringData:\n  password: x\n`
+    }
+    // Not a known environment name by default: the secret is only this stage's own.
+    const plain = await stage(
+      { manifests: 'k.yaml', environment: 'production', namespace },
+      workspaceWith(files)
+    )
+    expect(plain.outputs.result).toBe('success')
+    const named = await stage(
+      {
+        manifests: 'k.yaml',
+        environment: 'production',
+        namespace: newNamespace('canary-secret'),
+        'environment-names': 'dev, staging, canary, production'
+      },
+      workspaceWith(files)
+    )
+    expect(named.outputs['failure-reason']).toBe('CrossEnvironmentReference')
+    expect(named.stdout).toContain('db-credentials-canary, which is named for environment canary')
   })
 
   it('a field owned by another manager: the conflict lists field and manager; force-conflicts takes it over', async () => {

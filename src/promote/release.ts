@@ -209,6 +209,16 @@ export function buildRelease(input: ReleaseInput): ReleaseRecord {
   }
 }
 
+/** A job's outputs share 1 MB; past half of it, the next stage's promote-from is at risk. */
+export const RELEASE_WARN_BYTES = 512 * 1024
+
+/** A warning when the release output is large enough to be dropped with the job's other outputs. Pure. */
+export function releaseSizeWarning(json: string): string | undefined {
+  const bytes = Buffer.byteLength(json)
+  if (bytes <= RELEASE_WARN_BYTES) return undefined
+  return `The release output is ${Math.round(bytes / 1024)} KiB; GitHub keeps at most 1 MB of outputs per job, so the next stage's promote-from may get nothing. Large ConfigMaps are the usual cause: move bulky data out of the stage's manifests.`
+}
+
 /** Friendly names for fields that differ per environment by design. */
 const FIELD_ALIASES: Record<string, string[]> = {
   replicas: ['spec.replicas'],

@@ -1,4 +1,9 @@
-import { buildRelease, configFingerprint, splitExpected } from '../../../src/promote/release.js'
+import {
+  buildRelease,
+  configFingerprint,
+  releaseSizeWarning,
+  splitExpected
+} from '../../../src/promote/release.js'
 import { checkPromotion, parseRelease } from '../../../src/promote/guard.js'
 import { compareParity } from '../../../src/promote/parity.js'
 import type { KubeObject } from '../../../src/manifests/types.js'
@@ -209,6 +214,15 @@ describe('parity', () => {
     )
     expect(differences.find(d => d.kind === 'foreign-environment')?.message).toBe(
       'production uses Secret db-credentials-staging, which is named for environment staging'
+    )
+  })
+})
+
+describe('release size', () => {
+  it('warns only when the release could crowd out the job outputs', () => {
+    expect(releaseSizeWarning('{"small":true}')).toBeUndefined()
+    expect(releaseSizeWarning('x'.repeat(600 * 1024))).toMatch(
+      /^The release output is 600 KiB; GitHub keeps at most 1 MB/
     )
   })
 })
