@@ -5,7 +5,7 @@
  * Each test asserts the verdict and the reason, and that failures end the
  * stage long before its deadline.
  */
-import { apps, deleteNamespace, kubeconfigPath, uniqueName } from '../support/cluster.js'
+import { apps, deleteNamespace, kubeconfigPath, testKubeConfig, uniqueName } from '../support/cluster.js'
 import { runAction, type ActionRun } from '../support/action.js'
 import { deploymentYaml, workspaceWith } from '../support/workspace.js'
 
@@ -258,5 +258,77 @@ spec:
     const asked = await stage({ 'svc.yaml': service }, { 'wait-for-load-balancer': 'true', timeout: '3s' })
     expect(asked.outputs['failure-reason']).toBe('Timeout')
     expect(failureLine(asked)).toContain('Service/edge')
+  })
+})
+
+describe('PersistentVolumeClaims', () => {
+  const storageClass = (name: string, mode: string) => `apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: ${name}
+provisioner: example.com/nothing-provisions-here
+volumeBindingMode: ${mode}
+`
+  const claim = (className: string) => `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: data
+spec:
+  storageClassName: ${className}
+  accessModes: [ReadWriteOnce]
+  resources: { requests: { storage: 1Gi } }
+`
+  it('a claim that binds on first consumer is ready without a pod; one that must bind now waits for it', async () => {
+    const lazy = uniqueName('wffc')
+    const eager = uniqueName('immediate')
+    const classes = {
+      'classes.yaml': `${storageClass(lazy, 'WaitForFirstConsumer')}---\n${storageClass(eager, 'Immediate')}`
+    }
+    const installed = await stage(classes, { 'allow-cluster-scoped': 'true' })
+    expect(installed.outputs.result).toBe('success')
+    try {
+      const waiting = await stage({ 'pvc.yaml': claim(lazy) })
+      expect(failureLine(waiting)).toBe('')
+      expect(waiting.stdout).toContain(
+        `PersistentVolumeClaim/data: ready: Pending until a pod uses it (storage class ${lazy}`
+      )
+
+      const unbound = await stage({ 'pvc.yaml': claim(eager) }, { timeout: '3s' })
+      expect(unbound.outputs['failure-reason']).toBe('Timeout')
+      expect(failureLine(unbound)).toContain('PersistentVolumeClaim/data')
+    } finally {
+      const { StorageV1Api } = await import('@kubernetes/client-node')
+      const storage = testKubeConfig().makeApiClient(StorageV1Api)
+      await Promise.all([lazy, eager].map(name => storage.deleteStorageClass({ name })))
+    }
+  })
+})
+
+describe('a resource deleted while the stage waits', () => {
+  it('fails the stage at once instead of waiting for the deadline', async () => {
+    const namespace = uniqueName('deleted')
+    const running = stage(
+      { 'app.yaml': deploymentYaml('doomed', { labels: behaviour('never-ready') }) },
+      {},
+      namespace
+    )
+    // Delete it as soon as it exists: someone else's cleanup, or a TTL.
+    for (let i = 0; i < 200; i++) {
+      const found = await apps()
+        .readNamespacedDeployment({ name: 'doomed', namespace })
+        .then(
+          () => true,
+          () => false
+        )
+      if (found) break
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    await apps().deleteNamespacedDeployment({ name: 'doomed', namespace })
+    const run = await running
+    expect(run.outputs['failure-reason']).toBe('ResourceFailed')
+    expect(failureLine(run)).toContain(
+      'Deployment/doomed failed: it was deleted while the stage waited for it'
+    )
+    expect(run.durationMs).toBeLessThan(FAIL_FAST_MS)
   })
 })

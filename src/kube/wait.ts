@@ -100,6 +100,29 @@ async function fetchLogTail(
   }
 }
 
+/**
+ * Storage classes that bind a claim only once a pod uses it: such a claim
+ * with no pod yet is as ready as it can be. Unknown (no permission to list
+ * storage classes) means none: the claim is then waited on until bound.
+ */
+async function waitForFirstConsumerClasses(client: KubeClient, targets: WaitTarget[]): Promise<string[]> {
+  if (!targets.some(t => t.object.kind === 'PersistentVolumeClaim')) return []
+  try {
+    const list = await client.getJson<{
+      items: { metadata: { name: string }; volumeBindingMode?: string }[]
+    }>('/apis/storage.k8s.io/v1/storageclasses')
+    return list.items.filter(c => c.volumeBindingMode === 'WaitForFirstConsumer').map(c => c.metadata.name)
+  } catch {
+    return []
+  }
+}
+
+const DELETED: Readiness = {
+  state: 'Failed',
+  message: 'deleted while the stage waited for it',
+  failure: { code: 'ResourceFailed', reason: 'it was deleted while the stage waited for it to become ready' }
+}
+
 export async function waitForReadiness(
   client: KubeClient,
   targets: WaitTarget[],
@@ -112,7 +135,11 @@ export async function waitForReadiness(
   const replicaSets = new Map<string, WatchedObject>()
   const readyAt = new Map<string, number>()
   const lastMessage = new Map<string, string>()
+  /** Targets the watches have reported, and those deleted before they were ever ready. */
+  const seen = new Set<string>()
+  const deleted = new Set<string>()
   let watchError: unknown
+  const bindOnFirstConsumer = await waitForFirstConsumerClasses(client, targets)
 
   const watched = targets.filter(t => needsWatch(t, options))
   const collections = new Map<string, { path: string; apiVersion: string; kind: string }>()
@@ -146,19 +173,22 @@ export async function waitForReadiness(
       const context: ReadinessContext = {
         pods: [...pods.values()] as never,
         replicaSets: [...replicaSets.values()] as never,
-        waitForLoadBalancer: options.waitForLoadBalancer
+        waitForLoadBalancer: options.waitForLoadBalancer,
+        waitForFirstConsumerClasses: bindOnFirstConsumer
       }
       return targets.map(target => {
         const key = objectKey(target.object)
         const object = latest.get(key)!
-        const readiness: Readiness = needsWatch(target, options)
-          ? readinessOf(object as never, {
-              ...context,
-              pods: context.pods.filter(
-                p => (p as unknown as WatchedObject).metadata.namespace === object.metadata.namespace
-              )
-            })
-          : { state: 'Current', message: 'applied' }
+        const readiness: Readiness = deleted.has(key)
+          ? DELETED
+          : needsWatch(target, options)
+            ? readinessOf(object as never, {
+                ...context,
+                pods: context.pods.filter(
+                  p => (p as unknown as WatchedObject).metadata.namespace === object.metadata.namespace
+                )
+              })
+            : { state: 'Current', message: 'applied' }
         if (readiness.state === 'Current' && !readyAt.has(key)) readyAt.set(key, Date.now() - started)
         if (
           needsWatch(target, options) &&
@@ -224,8 +254,12 @@ export async function waitForReadiness(
 
     const onTargetEvent = (kind: string, apiVersion: string) => (type: string, object: WatchedObject) => {
       const key = objectKey({ ...(object as unknown as KubeObject), apiVersion, kind })
-      if (!latest.has(key) || type === 'DELETED') return
-      latest.set(key, { ...(object as unknown as KubeObject), apiVersion, kind })
+      if (!latest.has(key)) return
+      seen.add(key)
+      // Gone once ready (a finished Job's TTL) is fine; gone before is a failure, not a wait until the deadline.
+      if (type === 'DELETED') {
+        if (!readyAt.has(key)) deleted.add(key)
+      } else latest.set(key, { ...(object as unknown as KubeObject), apiVersion, kind })
       schedule()
     }
     const track = (store: Map<string, WatchedObject>) => ({
@@ -254,6 +288,13 @@ export async function waitForReadiness(
       starts.push(watchCollection(client, `/api/v1${ns}/pods`, abort.signal, track(pods)))
       starts.push(watchCollection(client, `/apis/apps/v1${ns}/replicasets`, abort.signal, track(replicaSets)))
     }
-    Promise.all(starts).then(schedule, onError)
+    Promise.all(starts).then(() => {
+      // Not in the first list: deleted between the apply and the wait.
+      for (const target of watched) {
+        const key = objectKey(target.object)
+        if (!seen.has(key)) deleted.add(key)
+      }
+      schedule()
+    }, onError)
   })
 }

@@ -4,7 +4,21 @@
  */
 import type { KubeObject } from '../manifests/types.js'
 import { containersOf, displayName, podSpecsOf } from '../manifests/objects.js'
+import { parseImageReference } from '../manifests/image.js'
 import type { ImageRecord } from './record.js'
+
+/**
+ * The same image however it is written: the kubelet reports `nginx:1.27` as
+ * `docker.io/library/nginx:1.27`, and an untagged reference means `latest`.
+ */
+function imageKey(reference: string): string {
+  try {
+    const parsed = parseImageReference(reference)
+    return `${parsed.repository}:${parsed.tag ?? 'latest'}`
+  } catch {
+    return reference
+  }
+}
 
 type Pod = { metadata?: unknown; [key: string]: unknown }
 
@@ -24,7 +38,7 @@ function reportedDigests(pods: Pod[]): Map<string, string> {
     ]
     for (const container of statuses) {
       const digest = digestOf(container.imageID)
-      if (digest) digests.set(container.image, digest)
+      if (digest) digests.set(imageKey(container.image), digest)
     }
   }
   return digests
@@ -44,7 +58,7 @@ export function runningImages(objects: KubeObject[], pods: Pod[]): ImageRecord[]
           workload: displayName(object),
           container: container.name,
           image: container.image,
-          digest: pinned ?? digests.get(container.image)
+          digest: pinned ?? digests.get(imageKey(container.image))
         })
       }
     }
