@@ -596,7 +596,13 @@ async function openDeployment(
 }
 
 async function finishReport(record: StageRecord, deployment: GitHubDeployment | undefined): Promise<void> {
-  writeOutputs(record)
+  // Each report is written even when another cannot be: outputs, summary, deployment status.
+  try {
+    writeOutputs(record)
+  } catch (error) {
+    process.exitCode = 1
+    core.error(`Could not write the step outputs: ${(error as Error).message}`)
+  }
   try {
     if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(record)).write()
   } catch (error) {
