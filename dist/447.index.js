@@ -623,7 +623,7 @@ var exec = __webpack_require__(2876);
 ;// CONCATENATED MODULE: ./src/smoke/script.ts
 /** `run:` checks: a shell command through @actions/exec; it passes when it exits 0. */
 
-/** What coreutils' timeout exits with when it had to stop the command. */
+/** What coreutils' timeout exits with when it had to stop the command (SIGTERM, then SIGKILL). */
 const TIMEOUT_EXIT_CODES = new Set([124, 137]);
 /**
  * coreutils' `timeout` ends the whole command at its deadline (and kills it 5 s
@@ -631,6 +631,7 @@ const TIMEOUT_EXIT_CODES = new Set([124, 137]);
  */
 async function runScript(command, env, cwd, timeoutMs) {
     const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const started = Date.now();
     const result = await (0,exec/* getExecOutput */.H)('timeout', ['--kill-after=5', String(seconds), 'bash', '-c', command], {
         env,
         cwd,
@@ -640,7 +641,8 @@ async function runScript(command, env, cwd, timeoutMs) {
     return {
         exitCode: result.exitCode,
         output: `${result.stdout}${result.stderr}`,
-        timedOut: TIMEOUT_EXIT_CODES.has(result.exitCode)
+        // A script may exit 124 or be OOM-killed by itself: only at the deadline was it stopped.
+        timedOut: TIMEOUT_EXIT_CODES.has(result.exitCode) && Date.now() - started >= seconds * 1000
     };
 }
 
@@ -747,8 +749,11 @@ async function runHttp(check, options, dispatcher) {
     }
     return result(check, started, attempts, false, last);
 }
-/** The action's own inputs (kubeconfig, token) are not the script's business. */
-function scriptEnvironment(options) {
+/**
+ * What `${NAME}` and scripts may read: the job's environment without the
+ * action's own inputs (INPUT_KUBECONFIG, INPUT_GITHUB-TOKEN), plus SMOKE_URL.
+ */
+function checkEnvironment(options) {
     const env = {};
     for (const [k, v] of Object.entries(options.env))
         if (v !== undefined && !k.startsWith('INPUT_'))
@@ -760,19 +765,21 @@ function scriptEnvironment(options) {
 async function runScriptCheck(check, options) {
     const started = Date.now();
     const deadline = started + check.timeoutMs;
-    let command;
-    let env;
-    try {
-        env = scriptEnvironment(options);
-        command = interpolate(check.run, env, `check "${check.name}" run`);
-    }
-    catch (error) {
-        return result(check, started, 0, false, { reason: redact(error.message, options.secrets) });
-    }
+    const env = options.env;
     let attempts = 0;
     for (;;) {
         attempts++;
-        const outcome = await runScript(command, env, options.workspace, deadline - Date.now());
+        let outcome;
+        try {
+            const command = interpolate(check.run, env, `check "${check.name}" run`);
+            outcome = await runScript(command, env, options.workspace, deadline - Date.now());
+        }
+        catch (error) {
+            // A check that cannot run fails alone; the others still run.
+            return result(check, started, attempts, false, {
+                reason: redact(error.message, options.secrets)
+            });
+        }
         const passed = outcome.exitCode === 0;
         const last = {
             output: redactAndCut(outcome.output, options.secrets, SCRIPT_OUTPUT_LIMIT, 'end'),
@@ -790,8 +797,9 @@ async function runScriptCheck(check, options) {
 }
 async function runSmokeChecks(spec, options) {
     const dispatcher = createDispatcher(options.tls);
+    const checked = { ...options, env: checkEnvironment(options) };
     try {
-        return await (0,concurrency/* mapConcurrent */._)(spec.checks, options.concurrency ?? 8, (check) => check.type === 'script' ? runScriptCheck(check, options) : runHttp(check, options, dispatcher));
+        return await (0,concurrency/* mapConcurrent */._)(spec.checks, options.concurrency ?? 8, (check) => check.type === 'script' ? runScriptCheck(check, checked) : runHttp(check, checked, dispatcher));
     }
     finally {
         await dispatcher.close();

@@ -45,37 +45,44 @@ function ownSequences(environment: string, known: readonly string[][]): string[]
   return sequences(names)
 }
 
+const knownSequences = (environmentNames: readonly string[]) =>
+  sequences(environmentNames.flatMap(e => [...aliasesOf(e)]))
+
 /**
  * The other environment a name is named for, if any: `db-credentials-dev` in
- * production → dev. Whole tokens only (`devices` is not dev); environment
- * names of several tokens (`pre-prod`) match as a sequence; tokens naming the
- * stage's own environment are fine.
+ * production → dev. Whole tokens only (`devices` is not dev); at each place the
+ * longest environment name wins, so `db-prod-us` in stage prod-eu is prod-us's.
  */
 export function foreignEnvironmentIn(
   name: string,
   environment: string,
   environmentNames: readonly string[]
 ): string | undefined {
-  const known = sequences(environmentNames.flatMap(e => [...aliasesOf(e)]))
+  const known = knownSequences(environmentNames)
   const own = ownSequences(environment, known)
+  const ownKeys = new Set(own.map(seq => seq.join('-')))
+  const candidates = sequences([...own, ...known].map(seq => seq.join('-')))
   const tokens = nameTokens(name)
   for (let i = 0; i < tokens.length;) {
-    const mine = own.find(seq => matchesAt(tokens, i, seq))
-    if (mine) {
-      i += mine.length
-      continue
-    }
-    const foreign = known.find(seq => matchesAt(tokens, i, seq))
-    if (foreign) return foreign.join('-')
-    i++
+    const match = candidates.find(seq => matchesAt(tokens, i, seq))
+    if (!match) i++
+    else if (ownKeys.has(match.join('-'))) i += match.length
+    else return match.join('-')
   }
   return undefined
 }
 
-/** Replaces whole names of `environment` (or its aliases) with {env}, so staging's and production's names compare equal. */
-export function normalizeEnvironmentTokens(text: string, environment: string): string {
+/**
+ * Replaces the names `foreignEnvironmentIn` takes as the stage's own with
+ * {env}, so staging's and production's names and values compare equal.
+ */
+export function normalizeEnvironmentTokens(
+  text: string,
+  environment: string,
+  environmentNames: readonly string[] = []
+): string {
   let result = text
-  for (const sequence of sequences(aliasesOf(environment))) {
+  for (const sequence of ownSequences(environment, knownSequences(environmentNames))) {
     const pattern = sequence.map(t => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[-_.]')
     result = result.replace(new RegExp(`(?<![A-Za-z0-9])${pattern}(?![A-Za-z0-9])`, 'gi'), '{env}')
   }

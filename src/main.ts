@@ -1,6 +1,6 @@
 /**
  * One environment's stage, top to bottom:
- *   plan → preflight → apply → wait → report
+ *   plan → preflight → apply → wait → smoke → report (→ roll back on failure)
  * Every step records what it learned in a StageRecord; the summary and the
  * outputs are written from it in `finally`, so a stage that fails early still
  * says what it knew. Errors are caught once, here.
@@ -145,29 +145,34 @@ async function runStage(
   const tiers = orderForApply(plan.map(p => p.object)).map(tier =>
     tier.map(o => plan.find(p => p.object === o)!)
   )
-  const applied = await core.group(`Applying ${plan.length} object(s) in ${tiers.length} tier(s)`, () =>
-    applyPlanned(client, tiers, applyOptions, a => core.info(`${displayName(a.object)}: ${a.action}`))
-  )
-  const counts = ['created', 'configured', 'unchanged'].map(
-    action => `${applied.filter(a => a.action === action).length} ${action}`
-  )
-  core.info(
-    `Applied ${applied.length} object(s) (${counts.join(', ')}): dry run ${formatDuration(preflightMs)}, apply ${formatDuration(Date.now() - applyStarted)}`
-  )
-  record.resources = applied.map(a => ({
-    apiVersion: a.object.apiVersion,
-    kind: a.object.kind,
-    name: a.object.metadata.name,
-    namespace: a.object.metadata.namespace,
-    action: a.action
-  }))
-
+  const written = new Set<string>()
   try {
+    const applied = await core.group(`Applying ${plan.length} object(s) in ${tiers.length} tier(s)`, () =>
+      applyPlanned(client, tiers, applyOptions, a => {
+        written.add(objectKey(a.object))
+        core.info(`${displayName(a.object)}: ${a.action}`)
+      })
+    )
+    const counts = ['created', 'configured', 'unchanged'].map(
+      action => `${applied.filter(a => a.action === action).length} ${action}`
+    )
+    core.info(
+      `Applied ${applied.length} object(s) (${counts.join(', ')}): dry run ${formatDuration(preflightMs)}, apply ${formatDuration(Date.now() - applyStarted)}`
+    )
+    record.resources = applied.map(a => ({
+      apiVersion: a.object.apiVersion,
+      kind: a.object.kind,
+      name: a.object.metadata.name,
+      namespace: a.object.metadata.namespace,
+      action: a.action
+    }))
     await waitAndSmoke(client, config, record, plan, applied, images.objects, smokeChecks)
   } catch (error) {
     if (config.rollback) {
-      // A rollback that fails must not hide why the stage failed.
-      await rollBackFailedStage(client, config, record, plan).catch(rollbackError =>
+      // Only what this stage wrote goes back (a later tier may have failed to apply);
+      // a rollback that fails must not hide why the stage failed.
+      const changed = plan.filter(p => written.has(objectKey(p.object)))
+      await rollBackFailedStage(client, config, record, changed).catch(rollbackError =>
         warn(record, `Rollback failed: ${(rollbackError as Error).message}`)
       )
     }
@@ -299,7 +304,7 @@ async function smoke(
   const failed = record.smoke.filter(r => !r.passed)
   if (failed.length > 0) {
     const inline = spec.source === 'smoke-tests' || spec.source === 'smoke-url'
-    // One annotation per failed check, on its line of the checks file, named after it.
+    // One annotation per failed check, on its line of the checks file; fail() places the first one's.
     for (const result of failed.slice(1)) {
       core.error(`Smoke check "${result.name}" failed: ${result.reason ?? 'failed'}`, {
         title: `smoke: ${result.name}`,
@@ -494,11 +499,15 @@ async function preflight(
       ...(await planApply(client, rest, options))
     ]
   } catch (error) {
-    const gone = await deleteNamespace(client, config.namespace, NAMESPACE_CLEANUP_MS).catch(() => false)
+    const gone = await deleteNamespace(client, config.namespace, NAMESPACE_CLEANUP_MS).catch(
+      (cleanupError: Error) => cleanupError
+    )
     core.info(
-      gone
+      gone === true
         ? `Deleted namespace ${config.namespace} again: the dry run failed`
-        : `Namespace ${config.namespace} is still terminating after ${formatDuration(NAMESPACE_CLEANUP_MS)}; it was created for the dry run, which failed`
+        : `Namespace ${config.namespace}, created for the dry run that failed, could not be removed again: ${
+            gone === false ? `still terminating after ${formatDuration(NAMESPACE_CLEANUP_MS)}` : gone.message
+          }`
     )
     throw error
   }

@@ -305,6 +305,27 @@ spec:
 })
 
 describe('a resource deleted while the stage waits', () => {
+  it('a Job removed by its TTL right after it completed still counts as done', async () => {
+    const job = `apiVersion: batch/v1
+kind: Job
+metadata: { name: cleanup }
+spec:
+  ttlSecondsAfterFinished: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{ name: cleanup, image: ghcr.io/example/cleanup:1 }]
+`
+    // A slower Deployment keeps the stage waiting after the Job is gone.
+    const run = await stage({
+      'job.yaml': job,
+      'app.yaml': deploymentYaml('web', { replicas: 4 })
+    })
+    expect(failureLine(run)).toBe('')
+    expect(run.outputs.result).toBe('success')
+    expect(run.stdout).toMatch(/Job\/cleanup: ready/)
+  })
+
   it('fails the stage at once instead of waiting for the deadline', async () => {
     const namespace = uniqueName('deleted')
     const running = stage(

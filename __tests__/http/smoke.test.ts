@@ -245,15 +245,15 @@ it('stops a script at its deadline, and retries a script only when told to', asy
   const started = Date.now()
   const [hung, retried] = await runSmokeChecks(
     spec(
-      `checks:\n  - name: hung\n    run: sleep 30\n    timeout: 1s\n  - name: flaky\n    run: echo x >> ${marker}; test $(wc -l < ${marker}) -ge 3\n    retry: true\n    timeout: 10s\n    interval: 50ms\n`
+      `checks:\n  - name: hung\n    run: sleep 31.4159\n    timeout: 1s\n  - name: flaky\n    run: echo x >> ${marker}; test $(wc -l < ${marker}) -ge 3\n    retry: true\n    timeout: 10s\n    interval: 50ms\n`
     ),
     options('http://127.0.0.1:9')
   )
   expect(hung).toMatchObject({ passed: false, attempts: 1, reason: 'did not finish within 1.0s (stopped)' })
   expect(Date.now() - started).toBeLessThan(10_000)
   expect(retried).toMatchObject({ passed: true, attempts: 3 })
-  // `sleep 30` was ended with the check, not left behind.
-  const left = spawnSync('pgrep', ['-f', '-x', 'sleep 30'], { encoding: 'utf8' })
+  // `sleep 31.4159` was ended with the check, not left behind.
+  const left = spawnSync('pgrep', ['-f', '-x', 'sleep 31.4159'], { encoding: 'utf8' })
   expect({ status: left.status, pids: left.stdout.trim() }).toEqual({ status: 1, pids: '' })
 })
 

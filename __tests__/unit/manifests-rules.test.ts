@@ -186,6 +186,11 @@ describe('environment names', () => {
     expect(foreignEnvironmentIn('db-prod-eu', 'prod-eu', ['dev', 'prod'])).toBeUndefined()
     expect(foreignEnvironmentIn('db-production', 'prod-eu', ['dev', 'prod'])).toBeUndefined()
     expect(foreignEnvironmentIn('db-dev', 'prod-eu', ['dev', 'prod'])).toBe('dev')
+    // The longest name at a place wins, whether it is the stage's own or another's.
+    expect(foreignEnvironmentIn('db-prod-us', 'prod-eu', ['prod', 'prod-eu', 'prod-us'])).toBe('prod-us')
+    expect(normalizeEnvironmentTokens('db-prod and db-prod-eu', 'prod-eu', ['prod'])).toBe(
+      'db-{env} and db-{env}'
+    )
     expect(normalizeEnvironmentTokens('db-credentials-staging https://stage.example.com', 'staging')).toBe(
       'db-credentials-{env} https://{env}.example.com'
     )

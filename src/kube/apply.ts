@@ -287,6 +287,7 @@ export async function applyPlanned(
     const outcomes = await settleConcurrent(tier, options.concurrency, async planned => {
       if (planned.action === 'unchanged')
         return { object: planned.live ?? planned.object, action: planned.action }
+      if (planned.written) return { object: planned.written, action: planned.action }
       const response = await serverSideApply(client, planned.object, planned.resource, options, false)
       return { object: response.body, action: planned.action }
     })

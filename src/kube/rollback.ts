@@ -8,6 +8,7 @@ import type { KubeObject } from '../manifests/types.js'
 import { displayName } from '../manifests/objects.js'
 import type { KubeClient } from './client.js'
 import type { PlannedObject } from './apply.js'
+import { jsonEqual } from './change.js'
 import { objectPath, withQuery } from './paths.js'
 
 const ROLLOUT_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet'])
@@ -16,9 +17,9 @@ const ROLLOUT_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet'])
 export function rollbackTargets(plan: readonly PlannedObject[]): PlannedObject[] {
   return plan.filter(p => {
     if (!ROLLOUT_KINDS.has(p.object.kind) || p.action !== 'configured' || !p.live) return false
-    const before = JSON.stringify((p.live.spec as { template?: unknown } | undefined)?.template)
-    const after = JSON.stringify((p.preview?.spec as { template?: unknown } | undefined)?.template)
-    return before !== after
+    const before = (p.live.spec as { template?: unknown } | undefined)?.template
+    const after = (p.preview?.spec as { template?: unknown } | undefined)?.template
+    return !jsonEqual(before, after)
   })
 }
 

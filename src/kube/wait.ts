@@ -9,7 +9,7 @@ import { displayName, objectKey } from '../manifests/objects.js'
 import type { ApiResource, KubeClient } from './client.js'
 import { collectionPath, withQuery } from './paths.js'
 import { watchCollection, type WatchedObject } from './watch.js'
-import { readinessOf, type Readiness, type ReadinessContext, type ResourceFailure } from './status/index.js'
+import { readinessOf, type Readiness, type ResourceFailure } from './status/index.js'
 
 export interface WaitTarget {
   object: KubeObject
@@ -169,26 +169,22 @@ export async function waitForReadiness(
       resolve({ ...outcome, results, elapsedMs: Date.now() - started, pods: [...pods.values()] })
     }
 
-    const evaluate = (): TargetReadiness[] => {
-      const context: ReadinessContext = {
-        pods: [...pods.values()] as never,
+    /** The rule's verdict on a target as last seen, with the pods and ReplicaSets seen so far. */
+    const judge = (target: WaitTarget, object: KubeObject): Readiness => {
+      if (!needsWatch(target, options)) return { state: 'Current', message: 'applied' }
+      return readinessOf(object as never, {
+        pods: [...pods.values()].filter(p => p.metadata.namespace === object.metadata.namespace) as never,
         replicaSets: [...replicaSets.values()] as never,
         waitForLoadBalancer: options.waitForLoadBalancer,
         waitForFirstConsumerClasses: bindOnFirstConsumer
-      }
+      })
+    }
+
+    const evaluate = (): TargetReadiness[] => {
       return targets.map(target => {
         const key = objectKey(target.object)
         const object = latest.get(key)!
-        const readiness: Readiness = deleted.has(key)
-          ? DELETED
-          : needsWatch(target, options)
-            ? readinessOf(object as never, {
-                ...context,
-                pods: context.pods.filter(
-                  p => (p as unknown as WatchedObject).metadata.namespace === object.metadata.namespace
-                )
-              })
-            : { state: 'Current', message: 'applied' }
+        const readiness = deleted.has(key) ? DELETED : judge(target, object)
         if (readiness.state === 'Current' && !readyAt.has(key)) readyAt.set(key, Date.now() - started)
         if (
           needsWatch(target, options) &&
@@ -252,14 +248,21 @@ export async function waitForReadiness(
 
     const deadline = setTimeout(() => finish({ state: 'Timeout' }, evaluate()), options.timeoutMs)
 
-    const onTargetEvent = (kind: string, apiVersion: string) => (type: string, object: WatchedObject) => {
-      const key = objectKey({ ...(object as unknown as KubeObject), apiVersion, kind })
-      if (!latest.has(key)) return
+    const targetsByKey = new Map(targets.map(t => [objectKey(t.object), t]))
+    const onTargetEvent = (kind: string, apiVersion: string) => (type: string, event: WatchedObject) => {
+      const object = { ...(event as unknown as KubeObject), apiVersion, kind }
+      const key = objectKey(object)
+      const target = targetsByKey.get(key)
+      if (!target) return
       seen.add(key)
-      // Gone once ready (a finished Job's TTL) is fine; gone before is a failure, not a wait until the deadline.
+      latest.set(key, object)
+      // Gone once ready (a finished Job's TTL) is fine, judged on its last state right away, since the
+      // ready and the deleted event can come in one burst; gone before is a failure, not a wait until the deadline.
       if (type === 'DELETED') {
-        if (!readyAt.has(key)) deleted.add(key)
-      } else latest.set(key, { ...(object as unknown as KubeObject), apiVersion, kind })
+        if (judge(target, object).state === 'Current')
+          readyAt.set(key, readyAt.get(key) ?? Date.now() - started)
+        else deleted.add(key)
+      }
       schedule()
     }
     const track = (store: Map<string, WatchedObject>) => ({

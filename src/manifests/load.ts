@@ -78,8 +78,8 @@ export async function resolveManifestFiles(entries: string[], workspace: string)
         candidates.push(path.resolve(workspaceReal, match))
       candidates = candidates.filter(f => MANIFEST_EXTENSIONS.has(path.extname(f).toLowerCase()))
       // A directory named like a manifest (k8s.yaml/) is not one.
-      const files = await Promise.all(candidates.map(isFile))
-      candidates = candidates.filter((_, i) => files[i]).sort()
+      const regular = await Promise.all(candidates.map(isFile))
+      candidates = candidates.filter((_, i) => regular[i]).sort()
     } else {
       const absolute = path.resolve(workspaceReal, entry)
       const info = await stat(absolute).catch(() => undefined)

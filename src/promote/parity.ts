@@ -30,9 +30,9 @@ export interface ParityOptions {
 
 type Flat = Map<string, string>
 
-function flatten(config: ConfigFingerprint, environment: string): Flat {
+function flatten(config: ConfigFingerprint, environment: string, environmentNames: readonly string[]): Flat {
   const flat: Flat = new Map()
-  const norm = (text: string) => normalizeEnvironmentTokens(text, environment)
+  const norm = (text: string) => normalizeEnvironmentTokens(text, environment, environmentNames)
   for (const [name, data] of Object.entries(config.configMaps)) {
     for (const [key, value] of Object.entries(data)) flat.set(`ConfigMap/${norm(name)}/${key}`, norm(value))
   }
@@ -58,8 +58,8 @@ export function compareParity(
   hereObjects: Record<string, string>,
   options: ParityOptions
 ): ParityDifference[] {
-  const before = flatten(upstream.config, upstream.environment)
-  const now = flatten(here, options.environment)
+  const before = flatten(upstream.config, upstream.environment, options.environmentNames)
+  const now = flatten(here, options.environment, options.environmentNames)
   const differences: ParityDifference[] = []
   const add = (d: Omit<ParityDifference, 'expected'>) =>
     differences.push({ ...d, expected: isExpected(d.path, options.expected) })

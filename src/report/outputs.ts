@@ -17,7 +17,9 @@ export function stageOutputs(record: StageRecord): Record<string, string> {
     ),
     'environment-url': record.environmentUrl ?? '',
     release: record.release ?? '',
-    'rolled-back': record.rollback ? String(record.rollback.restored.length > 0) : 'false'
+    'rolled-back': String(
+      Boolean(record.rollback && record.rollback.restored.length > 0 && record.rollback.ready)
+    )
   }
 }
 

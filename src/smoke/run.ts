@@ -144,8 +144,11 @@ async function runHttp(
   return result(check, started, attempts, false, last)
 }
 
-/** The action's own inputs (kubeconfig, token) are not the script's business. */
-function scriptEnvironment(options: SmokeOptions): Record<string, string> {
+/**
+ * What `${NAME}` and scripts may read: the job's environment without the
+ * action's own inputs (INPUT_KUBECONFIG, INPUT_GITHUB-TOKEN), plus SMOKE_URL.
+ */
+function checkEnvironment(options: SmokeOptions): Record<string, string> {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined && !k.startsWith('INPUT_')) env[k] = v
   if (options.baseUrl) env.SMOKE_URL = options.baseUrl
@@ -155,18 +158,20 @@ function scriptEnvironment(options: SmokeOptions): Record<string, string> {
 async function runScriptCheck(check: ScriptCheck, options: SmokeOptions): Promise<SmokeResult> {
   const started = Date.now()
   const deadline = started + check.timeoutMs
-  let command: string
-  let env: Record<string, string>
-  try {
-    env = scriptEnvironment(options)
-    command = interpolate(check.run, env, `check "${check.name}" run`)
-  } catch (error) {
-    return result(check, started, 0, false, { reason: redact((error as Error).message, options.secrets) })
-  }
+  const env = options.env as Record<string, string>
   let attempts = 0
   for (;;) {
     attempts++
-    const outcome = await runScript(command, env, options.workspace, deadline - Date.now())
+    let outcome: Awaited<ReturnType<typeof runScript>>
+    try {
+      const command = interpolate(check.run, env, `check "${check.name}" run`)
+      outcome = await runScript(command, env, options.workspace, deadline - Date.now())
+    } catch (error) {
+      // A check that cannot run fails alone; the others still run.
+      return result(check, started, attempts, false, {
+        reason: redact((error as Error).message, options.secrets)
+      })
+    }
     const passed = outcome.exitCode === 0
     const last: Outcome = {
       output: redactAndCut(outcome.output, options.secrets, SCRIPT_OUTPUT_LIMIT, 'end'),
@@ -185,9 +190,10 @@ async function runScriptCheck(check: ScriptCheck, options: SmokeOptions): Promis
 
 export async function runSmokeChecks(spec: SmokeSpec, options: SmokeOptions): Promise<SmokeResult[]> {
   const dispatcher = createDispatcher(options.tls)
+  const checked = { ...options, env: checkEnvironment(options) }
   try {
     return await mapConcurrent(spec.checks, options.concurrency ?? 8, (check: SmokeCheck) =>
-      check.type === 'script' ? runScriptCheck(check, options) : runHttp(check, options, dispatcher)
+      check.type === 'script' ? runScriptCheck(check, checked) : runHttp(check, checked, dispatcher)
     )
   } finally {
     await dispatcher.close()

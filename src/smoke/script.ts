@@ -8,7 +8,7 @@ export interface ScriptOutcome {
   timedOut: boolean
 }
 
-/** What coreutils' timeout exits with when it had to stop the command. */
+/** What coreutils' timeout exits with when it had to stop the command (SIGTERM, then SIGKILL). */
 const TIMEOUT_EXIT_CODES = new Set([124, 137])
 
 /**
@@ -22,6 +22,7 @@ export async function runScript(
   timeoutMs: number
 ): Promise<ScriptOutcome> {
   const seconds = Math.max(1, Math.ceil(timeoutMs / 1000))
+  const started = Date.now()
   const result = await getExecOutput('timeout', ['--kill-after=5', String(seconds), 'bash', '-c', command], {
     env,
     cwd,
@@ -31,6 +32,7 @@ export async function runScript(
   return {
     exitCode: result.exitCode,
     output: `${result.stdout}${result.stderr}`,
-    timedOut: TIMEOUT_EXIT_CODES.has(result.exitCode)
+    // A script may exit 124 or be OOM-killed by itself: only at the deadline was it stopped.
+    timedOut: TIMEOUT_EXIT_CODES.has(result.exitCode) && Date.now() - started >= seconds * 1000
   }
 }
