@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { clusterBinaries, startCluster, stopCluster } from './cluster.mjs'
 
 const root = path.resolve(import.meta.dirname, '..')
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -16,22 +17,10 @@ const count = Number(process.env.BENCH_OBJECTS ?? 200)
 let kubeconfig = process.env.KUBE_STAGE_TEST_KUBECONFIG
 let startedCluster = false
 if (!kubeconfig) {
-  kubeconfig = execFileSync(path.join(root, 'test/cluster/start.sh'), {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-    .trim()
-    .split('\n')
-    .pop()
+  kubeconfig = startCluster()
   startedCluster = true
 }
-const binDir = execFileSync(path.join(root, 'test/cluster/build.sh'), {
-  encoding: 'utf8',
-  stdio: ['ignore', 'pipe', 'ignore']
-})
-  .trim()
-  .split('\n')
-  .pop()
+const binDir = clusterBinaries()
 const kubectl = process.env.KUBECTL ?? path.join(binDir, 'kubectl')
 
 function time(command, args, env = {}) {
@@ -158,4 +147,4 @@ console.log(
   `  kube-stage whole process           ${fmt(m.stageAgain)}   ${(m.stageAgain / m.kubectlAgain).toFixed(2)}x kubectl`
 )
 
-if (startedCluster) execFileSync(path.join(root, 'test/cluster/stop.sh'), { stdio: 'inherit' })
+if (startedCluster) stopCluster()

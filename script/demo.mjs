@@ -8,6 +8,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { clusterBinaries, startCluster, stopCluster } from './cluster.mjs'
 
 const root = path.resolve(import.meta.dirname, '..')
 const color = process.stdout.isTTY ? (code, text) => `\x1b[${code}m${text}\x1b[0m` : (_, text) => text
@@ -21,7 +22,7 @@ const started = []
 function cleanup() {
   for (const child of started) child.kill('SIGTERM')
   try {
-    execFileSync(path.join(root, 'test/cluster/stop.sh'), { stdio: 'ignore' })
+    stopCluster()
   } catch {
     // stop.sh reports its own problems; the demo is ending anyway
   }
@@ -106,23 +107,11 @@ function stage(title, environment, namespace, inputs, workspace = root) {
 
 console.log(bold('kube-stage demo: dev → staging → production on a local control plane'))
 console.log(dim('Starting the control plane (built from source and cached on first use)...'))
-const kubeconfig = execFileSync(path.join(root, 'test/cluster/start.sh'), {
-  encoding: 'utf8',
-  stdio: ['ignore', 'pipe', 'inherit']
-})
-  .trim()
-  .split('\n')
-  .pop()
+const kubeconfig = startCluster()
 
 let failed = false
 try {
-  const bin = execFileSync(path.join(root, 'test/cluster/build.sh'), {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore']
-  })
-    .trim()
-    .split('\n')
-    .pop()
+  const bin = clusterBinaries()
   const k = (...args) =>
     execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { stdio: 'ignore' })
   const environments = ['dev', 'staging', 'production']
