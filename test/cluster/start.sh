@@ -6,6 +6,8 @@
 # stop.sh ends every process this started, by PID.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=kwok-lib.sh
+. "$here/kwok-lib.sh"
 repo=$(cd "$here/../.." && pwd)
 state=${KUBE_STAGE_CLUSTER_DIR:-$repo/.cluster}
 nodes=${KUBE_STAGE_CLUSTER_NODES:-2}
@@ -128,14 +130,8 @@ launch kube-scheduler "$bin/kube-scheduler" --kubeconfig "$kubeconfig" \
   --authentication-kubeconfig "$kubeconfig" --authorization-kubeconfig "$kubeconfig" \
   --leader-elect=false --secure-port 0 -v=1
 
-# KWOK's stock stages, plus ours (test/cluster/stages): the stock pod-ready stage
-# skips pods labelled kube-stage.test/behaviour so our stages can make them fail.
-stock=$bin/kwok-stages
-cp "$stock/node/fast/node-initialize.yaml" "$stock/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
-  "$stock/pod/fast/pod-complete.yaml" "$stock/pod/fast/pod-delete.yaml" "$state/stages/"
-awk '{ print } /^    matchExpressions:$/ && !done { print "    - key: '"'"'.metadata.labels[\"kube-stage.test/behaviour\"]'"'"'"; print "      operator: '"'"'DoesNotExist'"'"'"; done=1 }' \
-  "$stock/pod/fast/pod-ready.yaml" >"$state/stages/pod-ready.yaml"
-cp "$here"/stages/*.yaml "$state/stages/"
+# KWOK's stock stages, plus ours (test/cluster/stages): see kwok-lib.sh.
+kwok_prepare_stages "$bin/kwok-stages" "$state/stages" || fail kwok "could not prepare the KWOK stages from $bin/kwok-stages"
 stage_args=()
 for f in "$state"/stages/*.yaml; do stage_args+=(--config "$f"); done
 step "kwok ($nodes fake nodes)"
@@ -143,20 +139,7 @@ launch kwok "$bin/kwok" --kubeconfig "$kubeconfig" --manage-all-nodes=false \
   --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
   --cidr 10.244.0.1/16 --node-ip 10.0.0.1 --node-lease-duration-seconds 40 "${stage_args[@]}"
 
-for i in $(seq 1 "$nodes"); do
-  cat <<NODE
-apiVersion: v1
-kind: Node
-metadata:
-  name: kwok-node-$i
-  annotations: { kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0" }
-  labels: { type: kwok, kubernetes.io/hostname: kwok-node-$i, kubernetes.io/os: linux, kubernetes.io/arch: amd64 }
-status:
-  allocatable: { cpu: "32", memory: 256Gi, pods: "110" }
-  capacity: { cpu: "32", memory: 256Gi, pods: "110" }
----
-NODE
-done >"$state/nodes.yaml"
+kwok_node_manifests "$nodes" >"$state/nodes.yaml"
 "${kubectl[@]}" apply -f "$state/nodes.yaml" >"$state/logs/nodes.log" 2>&1 || fail nodes "could not create the fake nodes"
 
 # Pods can schedule only once the node-lifecycle controller has removed the not-ready taints.
