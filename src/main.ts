@@ -22,7 +22,8 @@ import {
   guardNamespace,
   isolationPolicy,
   namespaceManifest,
-  readNamespace
+  readNamespace,
+  removeIsolationPolicy
 } from './kube/namespace.js'
 import { existingConfigNames } from './kube/existing.js'
 import {
@@ -159,6 +160,8 @@ async function runStage(
     core.info(
       `Applied ${applied.length} object(s) (${counts.join(', ')}): dry run ${formatDuration(preflightMs)}, apply ${formatDuration(Date.now() - applyStarted)}`
     )
+    if (!config.isolate && namespaceState.exists && (await removeIsolationPolicy(client, config.namespace)))
+      core.info(`Removed the isolation NetworkPolicy from ${config.namespace}: isolate is off`)
     record.resources = applied.map(a => ({
       apiVersion: a.object.apiVersion,
       kind: a.object.kind,

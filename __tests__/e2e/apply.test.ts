@@ -144,6 +144,17 @@ describe('loading and applying a manifest set', () => {
     expect(policy.spec?.ingress?.[0]._from?.[0].namespaceSelector?.matchLabels).toEqual({
       environment: 'staging'
     })
+
+    // Turned off again: the policy goes, so the namespace is no longer isolated.
+    const open = await stage(
+      { manifests: 'c.yaml', environment: 'staging', namespace },
+      workspaceWith({ 'c.yaml': configMap('c') })
+    )
+    expect(open.stdout).toContain(`Removed the isolation NetworkPolicy from ${namespace}: isolate is off`)
+    const policies = await testKubeConfig()
+      .makeApiClient(NetworkingV1Api)
+      .listNamespacedNetworkPolicy({ namespace })
+    expect(policies.items).toEqual([])
   })
 
   it('applies a CRD, waits until it is Established, then its custom resources, when cluster scope is allowed', async () => {

@@ -51,12 +51,14 @@ export function namespaceManifest(name: string, environment: string): KubeObject
  * write-up. Egress is left open: a policy listing Egress with no rules would
  * also cut DNS and every external dependency.
  */
+const ISOLATION_POLICY = 'kube-stage-isolate-environment'
+
 export function isolationPolicy(namespace: string, environment: string): KubeObject {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: {
-      name: 'kube-stage-isolate-environment',
+      name: ISOLATION_POLICY,
       namespace,
       labels: { [MANAGED_BY_LABEL]: MANAGED_BY }
     },
@@ -82,4 +84,22 @@ export async function deleteNamespace(client: KubeClient, name: string, timeoutM
     await new Promise(resolve => setTimeout(resolve, 250))
   }
   return false
+}
+
+/**
+ * With isolate turned off, the policy an earlier stage added must not keep
+ * isolating the namespace. Only ours (by name and managed-by label) is removed.
+ * Returns whether there was one.
+ */
+export async function removeIsolationPolicy(client: KubeClient, namespace: string): Promise<boolean> {
+  const path = `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/networkpolicies/${ISOLATION_POLICY}`
+  try {
+    const policy = await client.getJson<KubeObject>(path)
+    if (policy.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) return false
+    await client.send('DELETE', path)
+    return true
+  } catch (error) {
+    if (asKubeApiError(error)?.status === 404) return false
+    throw error
+  }
 }
