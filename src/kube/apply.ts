@@ -3,6 +3,7 @@
  * kind for the live state, a dry run of every object before any write, then
  * tiers applied in order with bounded concurrency inside each tier.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { StageError, type ErrorLocation } from '../errors.js'
 import { settleConcurrent } from '../concurrency.js'
 import type { KubeObject } from '../manifests/types.js'
@@ -330,7 +331,7 @@ async function waitForCrdsEstablished(
           `CustomResourceDefinition ${name} was not Established within ${timeoutMs / 1000}s.`
         )
       }
-      await new Promise(resolve => setTimeout(resolve, 100))
+      await sleep(100)
     }
   }
 }

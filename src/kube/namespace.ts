@@ -2,6 +2,7 @@
  * The stage's namespace: created when missing, labelled with its environment,
  * and guarded so a stage never deploys into another environment's namespace.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { StageError } from '../errors.js'
 import type { KubeClient } from './client.js'
 import { asKubeApiError } from './errors.js'
@@ -81,7 +82,7 @@ export async function deleteNamespace(client: KubeClient, name: string, timeoutM
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (!(await readNamespace(client, name)).exists) return true
-    await new Promise(resolve => setTimeout(resolve, 250))
+    await sleep(250)
   }
   return false
 }

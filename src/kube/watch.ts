@@ -3,6 +3,7 @@
  * the server closes the stream, re-listed when that version is gone (410).
  * Events are plain JSON objects, exactly as the API server sent them.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { KubeClient } from './client.js'
 import { KubeApiError } from './errors.js'
 import { withQuery } from './paths.js'
@@ -50,8 +51,6 @@ async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> 
     }
   }
 }
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 /** 410 Gone: the resourceVersion is older than the server keeps; only a new list can resume. */
 const isGone = (error: unknown) => error instanceof KubeApiError && error.status === 410

@@ -3,6 +3,7 @@
  * passes or its deadline passes (a service needs a moment after rollout), except
  * requests that are not idempotent, which run once unless the check says retry.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { redact, redactAndCut, SENSITIVE_HEADERS } from '../redact.js'
 import { mapConcurrent } from '../concurrency.js'
 import { formatDuration } from '../duration.js'
@@ -25,7 +26,6 @@ export interface SmokeOptions {
 
 const EXCERPT_LIMIT = 2048
 const SCRIPT_OUTPUT_LIMIT = 4096
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 function targetUrl(check: HttpCheck, options: SmokeOptions): string {
   const target = interpolate(check.target, options.env, `check "${check.name}" url`)
