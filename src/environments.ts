@@ -61,7 +61,7 @@ export function foreignEnvironmentIn(
   const known = knownSequences(environmentNames)
   const own = ownSequences(environment, known)
   const ownKeys = new Set(own.map(seq => seq.join('-')))
-  const candidates = sequences([...own, ...known].map(seq => seq.join('-')))
+  const candidates = [...own, ...known].sort((a, b) => b.length - a.length)
   const tokens = nameTokens(name)
   for (let i = 0; i < tokens.length;) {
     const match = candidates.find(seq => matchesAt(tokens, i, seq))
