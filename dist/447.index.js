@@ -403,6 +403,8 @@ function defaultSmokeSpec(timeoutMs = DEFAULT_TIMEOUT_MS, intervalMs = DEFAULT_I
     };
 }
 
+// EXTERNAL MODULE: external "node:timers/promises"
+var promises_ = __webpack_require__(8500);
 ;// CONCATENATED MODULE: ./src/redact.ts
 /** Removes secret values from any text that may reach a log, an output or the summary. Pure. */
 const REDACTED = '***';
@@ -659,9 +661,9 @@ async function runScript(command, env, cwd, timeoutMs) {
 
 
 
+
 const EXCERPT_LIMIT = 2048;
 const SCRIPT_OUTPUT_LIMIT = 4096;
-const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
 function targetUrl(check, options) {
     const target = interpolate(check.target, options.env, `check "${check.name}" url`);
     let url;
@@ -745,7 +747,7 @@ async function runHttp(check, options, dispatcher) {
         }
         if (!check.retry || Date.now() + check.intervalMs >= deadline)
             break;
-        await sleep(check.intervalMs);
+        await (0,promises_.setTimeout)(check.intervalMs);
     }
     return result(check, started, attempts, false, last);
 }
@@ -792,7 +794,7 @@ async function runScriptCheck(check, options) {
         if (passed || !check.retry || Date.now() + check.intervalMs >= deadline)
             return result(check, started, attempts, passed, last);
         options.log(`smoke ${check.name}: attempt ${attempts}: ${last.reason}`);
-        await sleep(check.intervalMs);
+        await (0,promises_.setTimeout)(check.intervalMs);
     }
 }
 async function runSmokeChecks(spec, options) {

@@ -165,12 +165,10 @@ async function fetchLive(
   return live
 }
 
-function applyPath(
-  object: KubeObject,
-  resource: ApiResource,
-  options: ApplyOptions,
-  dryRun: boolean
-): string {
+/** Who applies, and whether it takes fields over from other managers. */
+type ApplyAs = Pick<ApplyOptions, 'fieldManager' | 'force'>
+
+function applyPath(object: KubeObject, resource: ApiResource, options: ApplyAs, dryRun: boolean): string {
   return withQuery(pathOf(object, resource), {
     fieldManager: options.fieldManager,
     force: options.force ? true : undefined,
@@ -178,11 +176,11 @@ function applyPath(
   })
 }
 
-async function serverSideApply(
+export async function serverSideApply(
   client: KubeClient,
   object: KubeObject,
   resource: ApiResource,
-  options: ApplyOptions,
+  options: ApplyAs,
   dryRun: boolean
 ): Promise<{ status: number; body: KubeObject }> {
   return client.send<KubeObject>(

@@ -7,9 +7,9 @@
 import type { KubeObject } from '../manifests/types.js'
 import { displayName } from '../manifests/objects.js'
 import type { KubeClient } from './client.js'
-import type { PlannedObject } from './apply.js'
+import { settleConcurrent } from '../concurrency.js'
+import { serverSideApply, type PlannedObject } from './apply.js'
 import { jsonEqual } from './change.js'
-import { objectPath, withQuery } from './paths.js'
 
 const ROLLOUT_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet'])
 
@@ -79,35 +79,34 @@ export interface RollbackResult {
   failed: string[]
 }
 
+/** Rollbacks under way at once: a stage rarely has more workloads than this. */
+const ROLLBACK_CONCURRENCY = 8
+
 export async function rollBack(
   client: KubeClient,
   targets: readonly PlannedObject[],
   fieldManager: string
 ): Promise<RollbackResult> {
+  const outcomes = await settleConcurrent(targets, ROLLBACK_CONCURRENCY, target => {
+    const live = target.live!
+    return serverSideApply(
+      client,
+      rollbackPatch(live, fieldManager),
+      target.resource,
+      { fieldManager, force: false },
+      false
+    )
+  })
   const restored: RollbackResult['restored'] = []
   const failed: string[] = []
-  await Promise.all(
-    targets.map(async target => {
-      const live = target.live!
-      const path = withQuery(
-        objectPath(live.apiVersion, target.resource, live.metadata.namespace, live.metadata.name),
-        { fieldManager }
-      )
-      try {
-        const response = await client.send<KubeObject>(
-          'PATCH',
-          path,
-          rollbackPatch(live, fieldManager),
-          'application/apply-patch+yaml'
-        )
-        restored.push({
-          object: { ...response.body, apiVersion: live.apiVersion, kind: live.kind },
-          resource: target.resource
-        })
-      } catch (error) {
-        failed.push(`${displayName(live)}: ${(error as Error).message}`)
-      }
-    })
-  )
+  outcomes.forEach((outcome, i) => {
+    const { live, resource } = targets[i]
+    if (outcome.status === 'fulfilled')
+      restored.push({
+        object: { ...outcome.value.body, apiVersion: live!.apiVersion, kind: live!.kind },
+        resource
+      })
+    else failed.push(`${displayName(live!)}: ${(outcome.reason as Error).message}`)
+  })
   return { restored, failed }
 }
