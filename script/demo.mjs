@@ -1,14 +1,18 @@
-// The demo: a real local control plane, the sample app (examples/app) and one
-// fixture app per environment on 127.0.0.1 standing in for each environment's
-// service. Runs dist/index.js three times (dev → staging → production) the way
-// the workflow in .github/workflows/progressive-deploy.yml does, passing each
-// release to the next stage, then shows two promotions being refused. Stops
-// everything it started. Run with `npm run demo`.
+// The demo: a real local control plane with a real node, and the sample app
+// (examples/app) deployed to real pods in dev, staging and production. Runs
+// dist/index.js once per environment the way .github/workflows/progressive-deploy.yml
+// does, passing each release to the next stage; the smoke checks hit each
+// environment's Service through a NodePort on 127.0.0.1. Then it shows two
+// promotions being refused, one of them after a staging that really crash-loops
+// and is rolled back, and asks the restored staging what it serves. Where a real
+// node cannot run (not Linux, not root), KWOK nodes play the pods and one fixture
+// app per environment on 127.0.0.1 stands in for each service. Stops everything
+// it started. Run with `npm run demo`.
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { clusterBinaries, startCluster, stopCluster } from './cluster.mjs'
+import { clusterBinaries, fixtureAppBinary, startCluster, stopCluster } from './cluster.mjs'
 
 const root = path.resolve(import.meta.dirname, '..')
 const color = process.stdout.isTTY ? (code, text) => `\x1b[${code}m${text}\x1b[0m` : (_, text) => text
@@ -32,10 +36,11 @@ process.on('SIGINT', () => {
   process.exit(130)
 })
 
-function startApp(environment, env) {
+/** Without a real node: the fixture app on 127.0.0.1 stands in for an environment's service. */
+function startApp(env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'test/fixture-app/server.mjs')], {
-      env: { ...process.env, PORT: '0', ...env },
+    const child = spawn(fixtureAppBinary(), [], {
+      env: { ...process.env, PORT: '0', BIND: '127.0.0.1', ...env },
       stdio: ['ignore', 'pipe', 'inherit']
     })
     started.push(child)
@@ -106,18 +111,45 @@ function stage(title, environment, namespace, inputs, workspace = root) {
 }
 
 console.log(bold('kube-stage demo: dev → staging → production on a local control plane'))
-console.log(dim('Starting the control plane (built from source and cached on first use)...'))
-const kubeconfig = startCluster()
+console.log(
+  dim('Starting the control plane and its real node (built from source and cached on first use)...')
+)
+const kubeconfig = startCluster({ realNode: 'optional' })
+const realNode = existsSync(path.join(path.dirname(kubeconfig), 'real-node'))
+console.log(
+  realNode
+    ? dim(
+        'Pods run on a real node (containerd, kubelet, kube-proxy); images were built here from test/fixture-app.'
+      )
+    : yellow(
+        'No real node here (see the reason above): KWOK plays the pods, fixture apps on 127.0.0.1 play the services.'
+      )
+)
+
+/** What the deployed service answers now, as a person would ask it with curl. */
+async function ask(url) {
+  const answers = []
+  for (const endpoint of ['/api/version', '/api/db-status']) {
+    try {
+      const response = await fetch(url + endpoint, { signal: AbortSignal.timeout(3000) })
+      answers.push(`${endpoint} → ${await response.text()}`)
+    } catch (error) {
+      answers.push(`${endpoint} → ${error.cause?.code ?? error.message}`)
+    }
+  }
+  return answers.join(', ')
+}
 
 let failed = false
 try {
   const bin = clusterBinaries()
   const k = (...args) =>
-    execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { stdio: 'ignore' })
+    execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' })
   const environments = ['dev', 'staging', 'production']
   const urls = {}
   for (const environment of environments) {
     const namespace = `shop-${environment}`
+    // The platform team's part, before any stage runs: the namespace, labelled for its environment.
     k('create', 'namespace', namespace)
     k('label', 'namespace', namespace, `environment=${environment}`)
     // Secrets are the operator's, not the repository's: they exist before the stage runs.
@@ -130,10 +162,31 @@ try {
       namespace,
       `--from-literal=password=${environment}-not-a-real-password`
     )
-    urls[environment] = await startApp(environment, {
-      APP_VERSION: '1.4.0',
-      FEATURE_FLAGS: 'new-checkout=on'
-    })
+    if (realNode) {
+      // The test cluster sends pods to its KWOK nodes unless a namespace asks for the real one.
+      k(
+        'annotate',
+        'namespace',
+        namespace,
+        'scheduler.alpha.kubernetes.io/node-selector=type=real',
+        'scheduler.alpha.kubernetes.io/defaultTolerations=[{"key":"kube-stage.test/real-node","operator":"Exists"}]'
+      )
+      // The environment's entry point (an ingress or load balancer elsewhere): a NodePort on 127.0.0.1.
+      k('create', 'service', 'nodeport', 'shop-entry', '-n', namespace, '--tcp=80:8080')
+      k('set', 'selector', 'service', 'shop-entry', '-n', namespace, 'app=shop')
+      const nodePort = k(
+        'get',
+        'service',
+        'shop-entry',
+        '-n',
+        namespace,
+        '-o',
+        'jsonpath={.spec.ports[0].nodePort}'
+      )
+      urls[environment] = `http://127.0.0.1:${nodePort}`
+    } else {
+      urls[environment] = await startApp({ APP_VERSION: '1.4.0', FEATURE_FLAGS: 'new-checkout=on' })
+    }
     console.log(dim(`${environment}: namespace shop-${environment}, service ${urls[environment]}`))
   }
   const smoke = environment => ({
@@ -158,6 +211,7 @@ try {
     }
   )
   failed = [dev, staging, production].some(o => o.result !== 'success')
+  if (realNode) console.log(`  production answers: ${await ask(urls.production)}`)
 
   console.log(bold('\nNow two promotions that must be refused:'))
   const tampered = stage(
@@ -176,10 +230,19 @@ try {
   const text = readFileSync(deployment, 'utf8')
   writeFileSync(
     deployment,
-    text.replace(
-      'labels: { app: shop }\n    spec:',
-      'labels: { app: shop, kube-stage.test/behaviour: crash-loop }\n    spec:'
-    )
+    realNode
+      ? // A configuration mistake that only shows when the process starts: it exits at once.
+        text.replace(
+          '          env:\n',
+          '          env:\n' +
+            "            - { name: STARTUP_LOG, value: 'connecting to db-staging:5432 as shop' }\n" +
+            '            - { name: EXIT_MESSAGE, value: \'FATAL: password authentication failed for user "shop"\' }\n' +
+            "            - { name: EXIT_CODE, value: '1' }\n"
+        )
+      : text.replace(
+          'labels: { app: shop }\n    spec:',
+          'labels: { app: shop, kube-stage.test/behaviour: crash-loop }\n    spec:'
+        )
   )
   const brokenStaging = stage(
     'staging with a build that crash-loops',
@@ -188,12 +251,21 @@ try {
     { ...smoke('staging'), 'promote-from': dev.release },
     brokenWorkspace
   )
+  let restored = true
+  if (realNode) {
+    const answer = await ask(urls.staging)
+    restored = brokenStaging['rolled-back'] === 'true' && answer.includes('"version":"1.4.0"')
+    console.log(`  ${restored ? green('↺') : red('✖')} staging after the rollback answers: ${answer}`)
+  }
   const blocked = stage('production after the broken staging', 'production', 'shop-production', {
     ...smoke('production'),
     'promote-from': brokenStaging.release
   })
   const refusedAsExpected =
-    tampered.result === 'failure' && brokenStaging.result === 'failure' && blocked.result === 'failure'
+    tampered.result === 'failure' &&
+    brokenStaging.result === 'failure' &&
+    blocked.result === 'failure' &&
+    restored
   failed = failed || !refusedAsExpected
   console.log(
     bold(

@@ -5,11 +5,12 @@
  * each failed check at its line, rolls the Deployment back, and never shows
  * the secret the checks use.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { apps, deleteNamespace, kubeconfigPath, uniqueName } from '../support/cluster.js'
 import { REPO_ROOT, runAction, type ActionRun } from '../support/action.js'
+import { startFixtureApp } from '../support/fixture-app.js'
 import { deploymentYaml, workspaceWith } from '../support/workspace.js'
 
 const fixtureApps: ChildProcess[] = []
@@ -19,20 +20,7 @@ afterAll(async () => {
   await Promise.all(namespaces.map(deleteNamespace))
 })
 
-/** Starts the fixture app; resolves with its base URL once it listens. */
-function fixtureApp(env: Record<string, string>): Promise<string> {
-  const app = spawn(process.execPath, [path.join(REPO_ROOT, 'test/fixture-app/server.mjs')], {
-    env: { ...process.env, PORT: '0', ...env }
-  })
-  fixtureApps.push(app)
-  return new Promise((resolve, reject) => {
-    app.stdout.on('data', chunk => {
-      const port = /listening (\d+)/.exec(String(chunk))?.[1]
-      if (port) resolve(`http://127.0.0.1:${port}`)
-    })
-    app.on('exit', code => reject(new Error(`fixture app exited with ${code}`)))
-  })
-}
+const fixtureApp = (env: Record<string, string>) => startFixtureApp(env, fixtureApps)
 
 const TOKEN = 'smoke-token-9f8e7d6c5b4a'
 

@@ -2,7 +2,7 @@
  * Smoke checks against real HTTP(S) servers on 127.0.0.1: the fixture app that
  * the demo uses, and small servers that misbehave in one way each.
  */
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process'
+import { spawnSync, execFileSync, type ChildProcess } from 'node:child_process'
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net'
 import { runSmokeChecks, loadSmokeSpec, type SmokeOptions } from '../../src/smoke/index.js'
 import { parseSmokeSpec } from '../../src/smoke/spec.js'
 import { REPO_ROOT } from '../support/action.js'
+import { startFixtureApp } from '../support/fixture-app.js'
 
 const servers: (Server | ChildProcess)[] = []
 afterAll(() => {
@@ -59,13 +60,7 @@ function options(baseUrl: string, extra: Partial<SmokeOptions> = {}): SmokeOptio
 const spec = (yaml: string) => parseSmokeSpec(yaml, 'test.yaml')
 
 it('the fixture app passes the four reference checks, written in the check format', async () => {
-  const app = spawn(process.execPath, [path.join(REPO_ROOT, 'test/fixture-app/server.mjs')], {
-    env: { ...process.env, PORT: '0', APP_VERSION: '1.4.0' }
-  })
-  servers.push(app)
-  const url = await new Promise<string>(resolve =>
-    app.stdout!.on('data', d => resolve(`http://127.0.0.1:${/listening (\d+)/.exec(String(d))![1]}`))
-  )
+  const url = await startFixtureApp({ APP_VERSION: '1.4.0' }, servers)
   const checks = loadSmokeSpec({
     smokeUrl: url,
     smokeTests: 'examples/app/smoke-checks.yaml',
@@ -289,4 +284,47 @@ it('keeps a body whole when multi-byte characters are split across chunks', asyn
     options(url)
   )
   expect(result).toMatchObject({ passed: true })
+})
+
+it('a POST whose connection is refused until the service listens is sent once it listens, exactly once', async () => {
+  // A port that is free now and refuses connections until the server below binds it.
+  const probe = createHttpServer()
+  await new Promise<void>(resolve => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as AddressInfo).port
+  await new Promise(resolve => probe.close(resolve))
+  let posts = 0
+  const server = createHttpServer((req, res) => {
+    if (req.method === 'POST') posts++
+    req.resume()
+    req.on('end', () => json(res, 200, { success: true }))
+  })
+  servers.push(server)
+  setTimeout(() => server.listen(port, '127.0.0.1'), 600)
+  const logs: string[] = []
+  const results = await runSmokeChecks(
+    spec(
+      'defaults: { timeout: 5s, interval: 100ms }\nchecks:\n  - name: action\n    method: POST\n    path: /api/test-action\n    json: { test: true }\n  - name: health\n    path: /healthz\n'
+    ),
+    options(`http://127.0.0.1:${port}`, { log: line => logs.push(line) })
+  )
+  expect(results.map(r => [r.name, r.passed])).toEqual([
+    ['action', true],
+    ['health', true]
+  ])
+  expect(posts).toBe(1)
+  expect(results[1].attempts).toBeGreaterThan(1)
+  expect(logs.join('\n')).toMatch(/smoke: http:\/\/127\.0\.0\.1:\d+ first answered after /)
+})
+
+it('a POST alone is repeated while its connection is refused, up to its deadline', async () => {
+  const url = await serve((_, res) => json(res, 200, {}))
+  const [refused] = await runSmokeChecks(
+    spec(
+      'checks:\n  - name: p\n    method: POST\n    url: http://127.0.0.1:1/x\n    timeout: 400ms\n    interval: 50ms\n'
+    ),
+    options(url)
+  )
+  expect(refused.passed).toBe(false)
+  expect(refused.attempts).toBeGreaterThan(1)
+  expect(refused.reason).toContain('ECONNREFUSED')
 })

@@ -2,6 +2,8 @@
  * Runs the checks: independent checks concurrently, each retried until it
  * passes or its deadline passes (a service needs a moment after rollout), except
  * requests that are not idempotent, which run once unless the check says retry.
+ * Those wait until the service has answered another check, and are repeated
+ * only when the request never reached it (see reach.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { redact, redactAndCut, SENSITIVE_HEADERS } from '../redact.js'
@@ -10,6 +12,7 @@ import { formatDuration } from '../duration.js'
 import { checkResponse } from './expect.js'
 import { interpolate } from './interpolate.js'
 import { createDispatcher, send, type TlsOptions } from './http.js'
+import { FirstAnswers, neverReachedServer } from './reach.js'
 import { runScript } from './script.js'
 import type { HttpCheck, ScriptCheck, SmokeCheck, SmokeResult, SmokeSpec } from './types.js'
 
@@ -90,11 +93,14 @@ function result(
   }
 }
 
-async function runHttp(
-  check: HttpCheck,
-  options: SmokeOptions,
+interface HttpContext {
   dispatcher: ReturnType<typeof createDispatcher>
-): Promise<SmokeResult> {
+  answers: FirstAnswers
+  /** Origins that some retried check asks, so its first answer will come. */
+  probedOrigins: Set<string>
+}
+
+async function runHttp(check: HttpCheck, options: SmokeOptions, context: HttpContext): Promise<SmokeResult> {
   const started = Date.now()
   const deadline = started + check.timeoutMs
   let request: PreparedRequest
@@ -105,18 +111,22 @@ async function runHttp(
     return result(check, started, 0, false, { reason: redact((error as Error).message, options.secrets) })
   }
   const { url, headers, body, secrets } = request
+  const origin = new URL(url).origin
+  if (!check.retry && context.probedOrigins.has(origin)) await context.answers.wait(origin, deadline)
   let attempts = 0
   let last: Outcome = {}
   let lastReason = ''
   for (;;) {
     attempts++
+    let reached = true
     try {
       const response = await send(
-        dispatcher,
+        context.dispatcher,
         url,
         { method: check.method, headers, body },
         deadline - Date.now()
       )
+      context.answers.answered(origin)
       const problems = checkResponse(check.expect, response)
       if (problems.length === 0)
         return result(check, started, attempts, true, { lastStatus: response.status })
@@ -126,6 +136,7 @@ async function runHttp(
         reason: redact(problems.join('; '), secrets)
       }
     } catch (error) {
+      reached = !neverReachedServer(error)
       const cause = (error as { cause?: { message?: string; code?: string } }).cause
       last = {
         reason: redact(
@@ -138,7 +149,7 @@ async function runHttp(
       options.log(`smoke ${check.name}: attempt ${attempts}: ${last.reason}`)
       lastReason = last.reason ?? ''
     }
-    if (!check.retry || Date.now() + check.intervalMs >= deadline) break
+    if ((!check.retry && reached) || Date.now() + check.intervalMs >= deadline) break
     await sleep(check.intervalMs)
   }
   return result(check, started, attempts, false, last)
@@ -188,14 +199,41 @@ async function runScriptCheck(check: ScriptCheck, options: SmokeOptions): Promis
   }
 }
 
+/** Origins of the checks that are retried: one of them will see the service's first answer. */
+function retriedOrigins(spec: SmokeSpec, options: SmokeOptions): Set<string> {
+  const origins = new Set<string>()
+  for (const check of spec.checks) {
+    if (check.type !== 'http' || !check.retry) continue
+    try {
+      origins.add(new URL(targetUrl(check, options)).origin)
+    } catch {
+      // reported by the check itself
+    }
+  }
+  return origins
+}
+
 export async function runSmokeChecks(spec: SmokeSpec, options: SmokeOptions): Promise<SmokeResult[]> {
-  const dispatcher = createDispatcher(options.tls)
   const checked = { ...options, env: checkEnvironment(options) }
+  const context: HttpContext = {
+    dispatcher: createDispatcher(options.tls),
+    answers: new FirstAnswers(),
+    probedOrigins: retriedOrigins(spec, checked)
+  }
   try {
-    return await mapConcurrent(spec.checks, options.concurrency ?? 8, (check: SmokeCheck) =>
-      check.type === 'script' ? runScriptCheck(check, checked) : runHttp(check, checked, dispatcher)
+    const results = await mapConcurrent(spec.checks, options.concurrency ?? 8, (check: SmokeCheck) =>
+      check.type === 'script' ? runScriptCheck(check, checked) : runHttp(check, checked, context)
     )
+    for (const origin of new Set([...context.probedOrigins])) {
+      const after = context.answers.afterMs(origin)
+      options.log(
+        after === undefined
+          ? `smoke: ${origin} never answered`
+          : `smoke: ${origin} first answered after ${formatDuration(after)}`
+      )
+    }
+    return results
   } finally {
-    await dispatcher.close()
+    await context.dispatcher.close()
   }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the local control plane (etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubectl, kwok) from the Go module proxy, once per set of pinned
+# kube-scheduler, kubectl, kwok) and the real node's kubelet and kube-proxy from the Go module proxy, once per set of pinned
 # versions. No container engine or binary download is needed: only `go`.
 # Prints the directory that holds the binaries on its last line.
 set -euo pipefail
@@ -35,7 +35,7 @@ run_logged() {
 }
 
 build_kubernetes() {
-  local k8s_bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+  local k8s_bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy)
   local missing=0
   for b in "${k8s_bins[@]}"; do [ -x "$bin/$b" ] || missing=1; done
   if [ "$missing" = 0 ]; then step "kubernetes $KUBERNETES_VERSION: cached"; return; fi

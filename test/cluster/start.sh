@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Starts a real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler and KWOK (which plays the kubelets of
-# fake nodes, so Deployments really roll out). Builds the binaries first if they
-# are not cached. Writes $KUBE_STAGE_CLUSTER_DIR/kubeconfig (default .cluster/).
-# stop.sh ends every process this started, by PID.
+# kube-controller-manager, kube-scheduler, KWOK (which plays the kubelets of
+# fake nodes, for scale and scripted misbehaviour) and one real node (node.sh:
+# containerd, runc, CNI bridge, kubelet, kube-proxy) where containers really run.
+# Builds the binaries and images first if they are not cached. Writes
+# $KUBE_STAGE_CLUSTER_DIR/kubeconfig (default .cluster/).
+# KUBE_STAGE_REAL_NODE: required (default: the start fails without it), optional
+# (the demo: go on with KWOK only and say why), off.
+# stop.sh ends every process this started, by PID, and undoes the node's changes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=kwok-lib.sh
@@ -11,6 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 state=${KUBE_STAGE_CLUSTER_DIR:-$repo/.cluster}
 nodes=${KUBE_STAGE_CLUSTER_NODES:-2}
+real_node=${KUBE_STAGE_REAL_NODE:-required}
 
 step() { printf '[cluster] %s\n' "$*" >&2; }
 # A failing step names its component and shows its log's tail.
@@ -30,11 +35,45 @@ if [ -d "$state/pids" ] && [ -n "$(ls -A "$state/pids" 2>/dev/null)" ]; then
   "$here/stop.sh"
 fi
 
+# Why a real node cannot run here (empty when it can).
+real_node_blocker() {
+  [ "$(uname -s)" = Linux ] || { echo "not Linux ($(uname -s))"; return; }
+  [ "$(id -u)" = 0 ] || { echo "not root (containerd, the CNI bridge and kube-proxy need root)"; return; }
+  "$here/node-packages.sh" || echo "its packages are missing and could not be installed (see above)"
+}
+case $real_node in
+  required | optional)
+    blocker=$(real_node_blocker)
+    if [ -n "$blocker" ]; then
+      if [ "$real_node" = required ]; then
+        printf '[cluster] FAILED: no real node: %s. Set KUBE_STAGE_REAL_NODE=off for KWOK only.\n' "$blocker" >&2
+        exit 1
+      fi
+      step "no real node: $blocker; KWOK nodes only (no container runs)"
+      real_node=off
+    fi
+    ;;
+  off) ;;
+  *) printf '[cluster] KUBE_STAGE_REAL_NODE must be required, optional or off, not %s\n' "$real_node" >&2; exit 1 ;;
+esac
+
 bin=$("$here/build.sh" | tail -n 1)
 [ -x "$bin/kube-apiserver" ] || fail build "binaries missing in $bin"
 
 rm -rf "$state"
 mkdir -p "$state/pids" "$state/logs" "$state/pki" "$state/etcd" "$state/stages"
+
+# Pods go to the KWOK nodes unless their namespace is annotated for the real node
+# (scheduler.alpha.kubernetes.io/node-selector: type=real, plus a toleration of its taint:
+# see __tests__/support/real-node.ts). KWOK's scripted pods with fake images never land on it.
+cat >"$state/admission.yaml" <<ADMISSION
+apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+  - name: PodNodeSelector
+    path: $state/pod-node-selector.yaml
+ADMISSION
+printf 'podNodeSelectorPluginConfig:\n  clusterDefaultNodeSelector: type=kwok\n' >"$state/pod-node-selector.yaml"
 
 free_port() {
   # Asks the kernel for a free port (bind to 0). A tiny race remains; acceptable for a test cluster.
@@ -93,6 +132,9 @@ launch kube-apiserver "$bin/kube-apiserver" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-cluster-ip-range 10.96.0.0/16 \
   --authorization-mode RBAC --disable-admission-plugins ServiceAccount \
+  --enable-admission-plugins PodNodeSelector,PodTolerationRestriction --admission-control-config-file "$state/admission.yaml" \
+  --kubelet-client-certificate "$pki/admin.crt" --kubelet-client-key "$pki/admin.key" \
+  --kubelet-preferred-address-types InternalIP \
   --allow-privileged=true --cert-dir "$state/pki/apiserver-certs" -v=1
 curl_api() { curl -sf --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "https://127.0.0.1:$api_port$1"; }
 wait_for kube-apiserver 90 curl_api /readyz
@@ -143,13 +185,33 @@ kwok_node_manifests "$nodes" >"$state/nodes.yaml"
 "${kubectl[@]}" apply -f "$state/nodes.yaml" >"$state/logs/nodes.log" 2>&1 || fail nodes "could not create the fake nodes"
 
 # Pods can schedule only once the node-lifecycle controller has removed the not-ready taints.
+# The real node keeps its own taint (see node.sh); any other taint means not yet.
 nodes_schedulable() {
   "${kubectl[@]}" wait --for=condition=Ready node --all --timeout=1s &&
-    [ -z "$("${kubectl[@]}" get nodes -o jsonpath='{range .items[*]}{.spec.taints}{end}')" ]
+    ! "${kubectl[@]}" get nodes -o jsonpath='{range .items[*].spec.taints[*]}{.key}{"\n"}{end}' |
+      grep -v '^kube-stage.test/real-node$' | grep -q .
 }
+if [ "$real_node" != off ]; then
+  # shellcheck source=node.sh
+  . "$here/node.sh" start
+  start_node "$state" "$bin"
+fi
+
 wait_for kwok 90 nodes_schedulable
+if [ "$real_node" != off ]; then
+  wait_for kubelet 90 "${kubectl[@]}" wait --for=condition=Ready node/real-node --timeout=1s
+  wait_for kube-proxy 30 nodes_schedulable
+fi
 wait_for kube-controller-manager 60 "${kubectl[@]}" get serviceaccount default -n default
 
 version=$(curl_api /version | sed -n 's/.*"gitVersion": "\(.*\)".*/\1/p')
-step "ready: kube-apiserver $version, $nodes nodes, kubeconfig $kubeconfig"
+if [ "$real_node" != off ]; then
+  kubelet_version=$("${kubectl[@]}" get node real-node -o jsonpath='{.status.nodeInfo.kubeletVersion} {.status.nodeInfo.containerRuntimeVersion}')
+  step "real node Ready: real-node, kubelet $kubelet_version"
+  echo ready >"$state/real-node"
+  node_summary="$nodes KWOK nodes and 1 real node"
+else
+  node_summary="$nodes KWOK nodes, no real node"
+fi
+step "ready: kube-apiserver $version, $node_summary, kubeconfig $kubeconfig"
 echo "$kubeconfig"

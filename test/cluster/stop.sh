@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Ends every process start.sh started, newest first, by the PIDs it recorded,
-# and checks that their ports are free again.
+# undoes what the real node changed on the machine, and checks that the ports are free again.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 state=${KUBE_STAGE_CLUSTER_DIR:-$repo/.cluster}
 [ -d "$state/pids" ] || exit 0
+
+# The real node first: its containers go while containerd still runs, then its
+# bridge, mounts, network namespaces, iptables rules and cgroups.
+"$here/node.sh" stop "$state"
 
 for pidfile in $(ls "$state/pids"/*.pid 2>/dev/null | sort -r); do
   pid=$(cat "$pidfile"); name=$(basename "$pidfile" .pid); name=${name#*-}

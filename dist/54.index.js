@@ -1,8 +1,8 @@
-export const id = 447;
-export const ids = [447];
+export const id = 54;
+export const ids = [54];
 export const modules = {
 
-/***/ 1447:
+/***/ 1054:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -620,6 +620,71 @@ async function send(dispatcher, url, init, timeoutMs) {
     return { status: response.statusCode, headers, body, durationMs: performance.now() - started };
 }
 
+;// CONCATENATED MODULE: ./src/smoke/reach.ts
+/**
+ * Whether a request reached the service. A request that never reached it
+ * (refused, unresolvable, unroutable, connect timeout) changed nothing, so it
+ * is safe to repeat whatever its method: right after a rollout, kube-proxy or an
+ * ingress may not yet route to the new pods although every pod is Ready.
+ */
+/** Error codes of failures before any byte of the request was sent. */
+const BEFORE_SENDING = new Set([
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'EADDRNOTAVAIL',
+    'UND_ERR_CONNECT_TIMEOUT'
+]);
+/** The code of a failed request: undici puts the socket's error in `cause`. Pure. */
+function failureCode(error) {
+    const { code, cause } = (error ?? {});
+    if (typeof cause?.code === 'string')
+        return cause.code;
+    return typeof code === 'string' ? code : undefined;
+}
+/** True when the request certainly never reached the server. Pure. */
+function neverReachedServer(error) {
+    const code = failureCode(error);
+    return code !== undefined && BEFORE_SENDING.has(code);
+}
+/**
+ * When each origin first answered at all (any HTTP status), shared by the
+ * checks of one run: checks that must not run twice wait for it, so they are
+ * not sent to a service that is still coming up.
+ */
+class FirstAnswers {
+    started = Date.now();
+    answeredAt = new Map();
+    waiters = new Map();
+    answered(origin) {
+        if (this.answeredAt.has(origin))
+            return;
+        this.answeredAt.set(origin, Date.now() - this.started);
+        for (const wake of this.waiters.get(origin) ?? [])
+            wake();
+        this.waiters.delete(origin);
+    }
+    /** Milliseconds from the start of the smoke checks to the origin's first answer. */
+    afterMs(origin) {
+        return this.answeredAt.get(origin);
+    }
+    /** Resolves once the origin has answered, or when the deadline passes. */
+    async wait(origin, deadline) {
+        if (this.answeredAt.has(origin))
+            return;
+        await new Promise(resolve => {
+            const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+            const wake = () => {
+                clearTimeout(timer);
+                resolve();
+            };
+            this.waiters.set(origin, [...(this.waiters.get(origin) ?? []), wake]);
+        });
+    }
+}
+
 // EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
 var exec = __webpack_require__(2876);
 ;// CONCATENATED MODULE: ./src/smoke/script.ts
@@ -653,7 +718,10 @@ async function runScript(command, env, cwd, timeoutMs) {
  * Runs the checks: independent checks concurrently, each retried until it
  * passes or its deadline passes (a service needs a moment after rollout), except
  * requests that are not idempotent, which run once unless the check says retry.
+ * Those wait until the service has answered another check, and are repeated
+ * only when the request never reached it (see reach.ts).
  */
+
 
 
 
@@ -707,7 +775,7 @@ function result(check, started, attempts, passed, outcome) {
         ...outcome
     };
 }
-async function runHttp(check, options, dispatcher) {
+async function runHttp(check, options, context) {
     const started = Date.now();
     const deadline = started + check.timeoutMs;
     let request;
@@ -719,13 +787,18 @@ async function runHttp(check, options, dispatcher) {
         return result(check, started, 0, false, { reason: redact(error.message, options.secrets) });
     }
     const { url, headers, body, secrets } = request;
+    const origin = new URL(url).origin;
+    if (!check.retry && context.probedOrigins.has(origin))
+        await context.answers.wait(origin, deadline);
     let attempts = 0;
     let last = {};
     let lastReason = '';
     for (;;) {
         attempts++;
+        let reached = true;
         try {
-            const response = await send(dispatcher, url, { method: check.method, headers, body }, deadline - Date.now());
+            const response = await send(context.dispatcher, url, { method: check.method, headers, body }, deadline - Date.now());
+            context.answers.answered(origin);
             const problems = checkResponse(check.expect, response);
             if (problems.length === 0)
                 return result(check, started, attempts, true, { lastStatus: response.status });
@@ -736,6 +809,7 @@ async function runHttp(check, options, dispatcher) {
             };
         }
         catch (error) {
+            reached = !neverReachedServer(error);
             const cause = error.cause;
             last = {
                 reason: redact(`request failed: ${cause?.message ?? error.message}${cause?.code ? ` (${cause.code})` : ''}`, secrets)
@@ -745,7 +819,7 @@ async function runHttp(check, options, dispatcher) {
             options.log(`smoke ${check.name}: attempt ${attempts}: ${last.reason}`);
             lastReason = last.reason ?? '';
         }
-        if (!check.retry || Date.now() + check.intervalMs >= deadline)
+        if ((!check.retry && reached) || Date.now() + check.intervalMs >= deadline)
             break;
         await (0,promises_.setTimeout)(check.intervalMs);
     }
@@ -797,14 +871,40 @@ async function runScriptCheck(check, options) {
         await (0,promises_.setTimeout)(check.intervalMs);
     }
 }
+/** Origins of the checks that are retried: one of them will see the service's first answer. */
+function retriedOrigins(spec, options) {
+    const origins = new Set();
+    for (const check of spec.checks) {
+        if (check.type !== 'http' || !check.retry)
+            continue;
+        try {
+            origins.add(new URL(targetUrl(check, options)).origin);
+        }
+        catch {
+            // reported by the check itself
+        }
+    }
+    return origins;
+}
 async function runSmokeChecks(spec, options) {
-    const dispatcher = createDispatcher(options.tls);
     const checked = { ...options, env: checkEnvironment(options) };
+    const context = {
+        dispatcher: createDispatcher(options.tls),
+        answers: new FirstAnswers(),
+        probedOrigins: retriedOrigins(spec, checked)
+    };
     try {
-        return await (0,concurrency/* mapConcurrent */._)(spec.checks, options.concurrency ?? 8, (check) => check.type === 'script' ? runScriptCheck(check, checked) : runHttp(check, checked, dispatcher));
+        const results = await (0,concurrency/* mapConcurrent */._)(spec.checks, options.concurrency ?? 8, (check) => check.type === 'script' ? runScriptCheck(check, checked) : runHttp(check, checked, context));
+        for (const origin of new Set([...context.probedOrigins])) {
+            const after = context.answers.afterMs(origin);
+            options.log(after === undefined
+                ? `smoke: ${origin} never answered`
+                : `smoke: ${origin} first answered after ${(0,duration/* formatDuration */.a)(after)}`);
+        }
+        return results;
     }
     finally {
-        await dispatcher.close();
+        await context.dispatcher.close();
     }
 }
 

@@ -1,0 +1,3 @@
+module kubestage.local/fixture-app
+
+go 1.24
