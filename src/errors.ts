@@ -8,6 +8,7 @@ export const FAILURE_CODES = [
   'InvalidInput',
   'InvalidManifest',
   'ClusterUnreachable',
+  'Forbidden',
   'NamespaceGuard',
   'ScopeViolation',
   'MissingReference',

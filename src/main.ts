@@ -7,6 +7,8 @@
  */
 import * as core from '@actions/core'
 import { isStageError, StageError } from './errors.js'
+import { asKubeApiError } from './kube/errors.js'
+import { forbiddenError, rethrowForbidden } from './kube/forbidden.js'
 import { readStageConfig, type StageConfig } from './inputs.js'
 import { formatDuration } from './duration.js'
 import { parseManifestEntries, loadManifests } from './manifests/load.js'
@@ -23,7 +25,8 @@ import {
   isolationPolicy,
   namespaceManifest,
   readNamespace,
-  removeIsolationPolicy
+  removeIsolationPolicy,
+  ENVIRONMENT_LABEL
 } from './kube/namespace.js'
 import { existingConfigNames } from './kube/existing.js'
 import {
@@ -109,7 +112,9 @@ async function runStage(
   const smokeChecks = await loadSmoke(config)
 
   const client = await connect(config, record)
-  const namespaceState = await readNamespace(client, config.namespace)
+  const namespaceState = await readNamespace(client, config.namespace).catch(
+    rethrowForbidden(`read the environment label of namespace ${config.namespace}`)
+  )
   guardNamespace(config.namespace, config.environment, namespaceState)
 
   const transformed = await transform(config, client, loaded)
@@ -122,8 +127,12 @@ async function runStage(
     core.info(`${change.workload} ${change.container}: image ${change.from} → ${change.to}`)
   rendered.config = config
   rendered.objects = images.objects
+  // A namespace the platform team made and labelled for this environment is not written:
+  // a deployer with a namespace-scoped Role may not patch it.
+  const namespaceReady =
+    namespaceState.exists && namespaceState.labels[ENVIRONMENT_LABEL] === config.environment
   const objects = [
-    namespaceManifest(config.namespace, config.environment),
+    ...(namespaceReady ? [] : [namespaceManifest(config.namespace, config.environment)]),
     ...images.objects,
     ...(config.isolate ? [isolationPolicy(config.namespace, config.environment)] : [])
   ]
@@ -461,7 +470,11 @@ async function checkConfigReferences(
   const inManifests = new Set(
     objects.filter(o => o.kind === 'Secret' || o.kind === 'ConfigMap').map(displayName)
   )
-  const inCluster = namespaceExists ? await existingConfigNames(client, config.namespace) : new Set<string>()
+  const inCluster = namespaceExists
+    ? await existingConfigNames(client, config.namespace).catch(
+        rethrowForbidden('check that the Secrets and ConfigMaps the pods use exist')
+      )
+    : new Set<string>()
   const problems = checkReferences(objects, findReferences(objects), {
     inManifests,
     inCluster,
@@ -539,6 +552,8 @@ function waitFailure(outcome: WaitOutcome, config: StageConfig): StageError {
   }
   const failed = outcome.failed!
   const failure = failed.failure
+  // Not the object's fault: the identity may not see it.
+  if (failure.code === 'Forbidden') return new StageError('Forbidden', failure.reason)
   return new StageError(failure.code, `${displayName(failed.object)} failed: ${failure.reason}`, {
     evidence: failed.logTail
       ? [{ title: `Last log lines of ${failure.pod}/${failure.container}`, text: failed.logTail }]
@@ -552,9 +567,12 @@ function warn(record: StageRecord, message: string): void {
 }
 
 function fail(record: StageRecord, error: unknown): void {
+  const forbidden = asKubeApiError(error)?.status === 403 ? asKubeApiError(error) : undefined
   const stageError = isStageError(error)
     ? error
-    : new StageError('Internal', (error as Error)?.message ?? String(error), { cause: error })
+    : forbidden
+      ? forbiddenError(forbidden, 'go on')
+      : new StageError('Internal', (error as Error)?.message ?? String(error), { cause: error })
   record.failure = {
     code: stageError.code,
     message: stageError.message,

@@ -71,6 +71,11 @@ describe('README', () => {
     expect(documented).toEqual([...FAILURE_CODES])
   })
 
+  it('shows the Role and ClusterRole of examples/rbac exactly as the least-privilege test applies them', () => {
+    for (const file of ['examples/rbac/stage-role.yaml', 'examples/rbac/cluster-extras.yaml'])
+      expect(readme).toContain(readFileSync(file, 'utf8').trimEnd())
+  })
+
   it('gives the same required flags and defaults as action.yml', () => {
     const section = readme.split(/^## /m).find(s => s.startsWith('Inputs'))!
     for (const [name, spec] of Object.entries(action.inputs)) {

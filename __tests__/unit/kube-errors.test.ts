@@ -1,4 +1,10 @@
-import { apiErrorFrom, asKubeApiError, describeConnectionFailure } from '../../src/kube/errors.js'
+import {
+  apiErrorFrom,
+  asKubeApiError,
+  describeConnectionFailure,
+  KubeApiError
+} from '../../src/kube/errors.js'
+import { forbiddenError, parseDenial, rethrowForbidden } from '../../src/kube/forbidden.js'
 import { guardNamespace, isolationPolicy } from '../../src/kube/namespace.js'
 
 describe('describeConnectionFailure', () => {
@@ -56,5 +62,60 @@ describe('guardNamespace', () => {
     expect(policy.spec.ingress).toEqual([
       { from: [{ namespaceSelector: { matchLabels: { environment: 'production' } } }] }
     ])
+  })
+})
+
+describe('a 403 Forbidden', () => {
+  const message =
+    'deployments.apps "shop" is forbidden: User "system:serviceaccount:prod:deployer" cannot patch resource "deployments" in API group "apps" in the namespace "prod"'
+
+  it('is read into the verb, resource, group, namespace and user', () => {
+    expect(parseDenial(message)).toEqual({
+      user: 'system:serviceaccount:prod:deployer',
+      verb: 'patch',
+      resource: 'deployments',
+      group: 'apps',
+      namespace: 'prod'
+    })
+    expect(
+      parseDenial(
+        'namespaces is forbidden: User "u" cannot list resource "namespaces" in API group "" at the cluster scope'
+      )
+    ).toEqual({ user: 'u', verb: 'list', resource: 'namespaces', group: '', namespace: undefined })
+    expect(
+      parseDenial(
+        'pods "x" is forbidden: User "u" cannot get resource "pods/log" in API group "" in the namespace "n"'
+      )?.resource
+    ).toBe('pods/log')
+    expect(parseDenial('something else entirely')).toBeUndefined()
+  })
+
+  it('becomes the Forbidden failure with the rule to add, in a Role or a ClusterRole', () => {
+    const error = forbiddenError(new KubeApiError(403, 'Forbidden', message), 'apply the manifests')
+    expect(error.code).toBe('Forbidden')
+    expect(error.message).toContain('may not patch deployments (API group apps) in namespace prod')
+    expect(error.message).toContain('to apply the manifests')
+    expect(error.message).toContain('a Role in namespace prod')
+    expect(error.message).toContain('- apiGroups: ["apps"]\n  resources: ["deployments"]\n  verbs: ["patch"]')
+    const cluster = forbiddenError(
+      new KubeApiError(
+        403,
+        'Forbidden',
+        'User "u" cannot create resource "namespaces" in API group "" at the cluster scope'
+      ),
+      'create the namespace'
+    )
+    expect(cluster.message).toContain('at the cluster scope')
+    expect(cluster.message).toContain('a ClusterRole')
+    const unparsed = forbiddenError(new KubeApiError(403, 'Forbidden', 'denied by webhook'), 'go on')
+    expect(unparsed.code).toBe('Forbidden')
+    expect(unparsed.message).toContain('denied by webhook')
+  })
+
+  it('is rethrown as Forbidden by rethrowForbidden, and other errors pass through unchanged', () => {
+    const denied = new KubeApiError(403, 'Forbidden', message)
+    expect(() => rethrowForbidden('read it')(denied)).toThrow(/may not patch deployments/)
+    const other = new KubeApiError(404, 'NotFound', 'not found')
+    expect(() => rethrowForbidden('read it')(other)).toThrow(other)
   })
 })

@@ -10,6 +10,7 @@ import type { KubeObject } from '../manifests/types.js'
 import { displayName, objectKey } from '../manifests/objects.js'
 import type { ApiResource, KubeClient } from './client.js'
 import { asKubeApiError, type KubeApiError } from './errors.js'
+import { forbiddenError, rethrowForbidden } from './forbidden.js'
 import {
   APPLIED_HASH_ANNOTATION,
   appliedHash,
@@ -139,8 +140,8 @@ async function fetchLive(
   const groups = new Map<string, { apiVersion: string; resource: ApiResource; namespace?: string }>()
   for (const object of objects) {
     const resource = resources.get(typeKeyOf(object))!
-    if (isPendingCrd(resource)) continue
-    const namespace = resource.namespaced ? object.metadata.namespace : undefined
+    if (isPendingCrd(resource) || !resource.namespaced) continue
+    const namespace = object.metadata.namespace
     groups.set(`${object.apiVersion}|${resource.name}|${namespace ?? ''}`, {
       apiVersion: object.apiVersion,
       resource,
@@ -148,6 +149,23 @@ async function fetchLive(
     })
   }
   const live = new Map<string, KubeObject>()
+  // Cluster-scoped objects are read one by one: listing them all needs a ClusterRole,
+  // and a namespace-scoped deployer may still get its own Namespace.
+  const clusterScoped = objects.filter(o => {
+    const resource = resources.get(typeKeyOf(o))!
+    return !resource.namespaced && !isPendingCrd(resource)
+  })
+  await Promise.all(
+    clusterScoped.map(async object => {
+      const resource = resources.get(typeKeyOf(object))!
+      try {
+        const item = await client.getJson<KubeObject>(pathOf(object, resource))
+        live.set(objectKey(object), { ...item, apiVersion: object.apiVersion, kind: resource.kind })
+      } catch (error) {
+        if (asKubeApiError(error)?.status !== 404) throw error
+      }
+    })
+  )
   await Promise.all(
     [...groups.values()].map(async ({ apiVersion, resource, namespace }) => {
       const list = await client.getJson<{ items: KubeObject[] }>(
@@ -222,6 +240,9 @@ function rejectionError(
   options: ApplyOptions,
   phase: 'dry run' | 'apply'
 ): StageError {
+  const denied = failures.map(f => asKubeApiError(f.error)).find(api => api?.status === 403)
+  if (denied)
+    return forbiddenError(denied, phase === 'dry run' ? 'dry-run the manifests' : 'apply the manifests')
   const described = failures.map(f => describeRejection(f.object, f.error))
   const conflict = described.some(d => d.conflict)
   const location = failures.map(f => options.locate?.(f.object)).find(l => l !== undefined)
@@ -252,7 +273,9 @@ export async function planApply(
   options: ApplyOptions
 ): Promise<PlannedObject[]> {
   const resources = await resolveResources(client, objects)
-  const live = await fetchLive(client, objects, resources)
+  const live = await fetchLive(client, objects, resources).catch(
+    rethrowForbidden('read the objects it is about to apply as they are now')
+  )
   const outcomes = await settleConcurrent(objects, options.concurrency, async desired => {
     const resource = resources.get(typeKeyOf(desired))!
     const current = live.get(objectKey(desired))

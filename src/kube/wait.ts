@@ -10,6 +10,8 @@ import type { ApiResource, KubeClient } from './client.js'
 import { collectionPath, withQuery } from './paths.js'
 import { watchCollection, type WatchedObject } from './watch.js'
 import { readinessOf, type Readiness, type ResourceFailure } from './status/index.js'
+import { asKubeApiError } from './errors.js'
+import { forbiddenError } from './forbidden.js'
 
 export interface WaitTarget {
   object: KubeObject
@@ -105,14 +107,24 @@ async function fetchLogTail(
  * with no pod yet is as ready as it can be. Unknown (no permission to list
  * storage classes) means none: the claim is then waited on until bound.
  */
-async function waitForFirstConsumerClasses(client: KubeClient, targets: WaitTarget[]): Promise<string[]> {
+async function waitForFirstConsumerClasses(
+  client: KubeClient,
+  targets: WaitTarget[],
+  log: (line: string) => void
+): Promise<string[]> {
   if (!targets.some(t => t.object.kind === 'PersistentVolumeClaim')) return []
   try {
     const list = await client.getJson<{
       items: { metadata: { name: string }; volumeBindingMode?: string }[]
     }>('/apis/storage.k8s.io/v1/storageclasses')
     return list.items.filter(c => c.volumeBindingMode === 'WaitForFirstConsumer').map(c => c.metadata.name)
-  } catch {
+  } catch (error) {
+    // A namespaced Role cannot read storage classes: the stage goes on, a little less sharp.
+    log(
+      `Cannot read storage classes (${asKubeApiError(error)?.status === 403 ? 'forbidden' : (error as Error).message}): ` +
+        'a PersistentVolumeClaim is waited on until it is bound, even when its class binds only once a pod uses it ' +
+        '(grant get and list on storageclasses in a ClusterRole to judge those at once)'
+    )
     return []
   }
 }
@@ -139,7 +151,7 @@ export async function waitForReadiness(
   const seen = new Set<string>()
   const deleted = new Set<string>()
   let watchError: unknown
-  const bindOnFirstConsumer = await waitForFirstConsumerClasses(client, targets)
+  const bindOnFirstConsumer = await waitForFirstConsumerClasses(client, targets, options.log)
 
   const watched = targets.filter(t => needsWatch(t, options))
   const collections = new Map<string, { path: string; apiVersion: string; kind: string }>()
@@ -224,12 +236,16 @@ export async function waitForReadiness(
         return
       }
       if (watchError !== undefined) {
+        const api = asKubeApiError(watchError)
         finish(
           {
             state: 'Failed',
             failed: {
               object: targets[0].object,
-              failure: { code: 'ResourceFailed', reason: `watch failed: ${(watchError as Error).message}` }
+              failure:
+                api?.status === 403
+                  ? { code: 'Forbidden', reason: forbiddenError(api, 'watch what it waits for').message }
+                  : { code: 'ResourceFailed', reason: `watch failed: ${(watchError as Error).message}` }
             }
           },
           results
