@@ -30,6 +30,8 @@ export interface StageConfig {
   kubeconfig?: string
   context?: string
   timeoutMs: number
+  /** How long a pod may stay Unschedulable with nothing seen making room for it. */
+  unschedulableGraceMs: number
   waitForLoadBalancer: boolean
   fieldManager: string
   forceConflicts: boolean
@@ -175,6 +177,7 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     kubeconfig: optional(read, 'kubeconfig'),
     context: optional(read, 'context'),
     timeoutMs: durationInput(read, 'timeout', '5m'),
+    unschedulableGraceMs: durationInput(read, 'unschedulable-grace', '30s'),
     waitForLoadBalancer: booleanInput(read, 'wait-for-load-balancer', false),
     fieldManager: optional(read, 'field-manager') ?? 'kube-stage',
     forceConflicts: booleanInput(read, 'force-conflicts', false),

@@ -210,6 +210,7 @@ async function waitAndSmoke(
       {
         timeoutMs: config.timeoutMs,
         waitForLoadBalancer: config.waitForLoadBalancer,
+        unschedulableGraceMs: config.unschedulableGraceMs,
         log: line => core.info(line)
       }
     )
@@ -553,7 +554,11 @@ function waitFailure(outcome: WaitOutcome, config: StageConfig): StageError {
   const failed = outcome.failed!
   const failure = failed.failure
   // Not the object's fault: the identity may not see it.
-  if (failure.code === 'Forbidden') return new StageError('Forbidden', failure.reason)
+  if (failure.code === 'Forbidden' || failure.code === 'ClusterUnreachable')
+    return new StageError(
+      failure.code,
+      failure.reason.replace(/^./, c => c.toUpperCase())
+    )
   return new StageError(failure.code, `${displayName(failed.object)} failed: ${failure.reason}`, {
     evidence: failed.logTail
       ? [{ title: `Last log lines of ${failure.pod}/${failure.container}`, text: failed.logTail }]

@@ -6,7 +6,7 @@
  * checks against the deployed Service, and a rollback after which the previous
  * version really answers again.
  */
-import { deleteNamespace, kubeconfigPath, uniqueName } from '../support/cluster.js'
+import { apps, deleteNamespace, kubeconfigPath, uniqueName } from '../support/cluster.js'
 import { runAction, type ActionRun } from '../support/action.js'
 import { workspaceWith } from '../support/workspace.js'
 import { entryService, getJson, realNodeNamespace, requireRealNode, shopImage } from '../support/real-node.js'
@@ -111,6 +111,48 @@ describe('on the real node', () => {
     expect(run.outputs['failure-reason']).toBe('Timeout')
     expect(failureLine(run)).toMatch(/Deployment\/shop/)
     expect(failureLine(run)).toMatch(/0 of 1|not ready/)
+  })
+
+  it('a pod unschedulable until a terminating pod frees the node waits for it and passes', async () => {
+    const cpu = (name: string, grace = '') => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${name} }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec:
+      terminationGracePeriodSeconds: 20
+      containers:
+        - name: app
+          image: ${shopImage('1.0.0')}
+          resources: { requests: { cpu: 1500m } }
+${grace}`
+    const previous = await realNamespace()
+    const hog = await stage(previous, {
+      'hog.yaml': cpu('hog', '          lifecycle: { preStop: { exec: { command: [/bin/sleep, "8"] } } }\n')
+    })
+    expect(hog.outputs.result).toBe('success')
+    // The previous version goes away slowly (its preStop hook), as a rollout's old pods do.
+    await apps().deleteNamespacedDeployment({ name: 'hog', namespace: previous })
+    const namespace = await realNamespace()
+    const run = await stage(namespace, { 'app.yaml': cpu('next') })
+    expect(failureLine(run)).toBe('')
+    expect(run.outputs.result).toBe('success')
+    expect(run.stdout).toMatch(
+      /Deployment\/next: waiting: .*cannot be scheduled: .*Insufficient cpu.*; waiting for room/
+    )
+  })
+
+  it('a pod no node can hold fails at once, saying why', async () => {
+    const namespace = await realNamespace()
+    const run = await stage(namespace, {
+      'app.yaml': shop({ container: '          resources: { requests: { cpu: "64" } }\n' })
+    })
+    expect(run.outputs['failure-reason']).toBe('Unschedulable')
+    expect(failureLine(run)).toContain('more than any node can offer')
+    expect(run.durationMs).toBeLessThan(FAIL_FAST_MS)
   })
 
   it('a real crash loop, with the exit code and the container’s own last log lines', async () => {

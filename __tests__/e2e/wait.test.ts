@@ -146,6 +146,21 @@ describe('rollouts that fail fast, with the reason', () => {
     const run = await stage({ 'app.yaml': deploymentYaml('huge', { extraSpec: resources }) })
     expect(run.outputs['failure-reason']).toBe('Unschedulable')
     expect(failureLine(run)).toMatch(/0\/\d+ nodes are available: .*Insufficient cpu/)
+    expect(failureLine(run)).toContain('more than any node can offer')
+    expect(run.durationMs).toBeLessThan(FAIL_FAST_MS)
+  })
+
+  it('an unschedulable pod with nothing making room fails once the grace period has passed', async () => {
+    const selector = '      nodeSelector: { kube-stage.test/pool: none }\n'
+    const run = await stage(
+      {
+        'app.yaml': deploymentYaml('lost', { extraSpec: '' }).replace('    spec:\n', `    spec:\n${selector}`)
+      },
+      { 'unschedulable-grace': '3s' }
+    )
+    expect(run.outputs['failure-reason']).toBe('Unschedulable')
+    expect(run.stdout).toMatch(/Deployment\/lost: waiting: .*cannot be scheduled.*waiting for room/)
+    expect(failureLine(run)).toMatch(/stayed unschedulable for \d+\.\ds \(grace 3\.0s\)/)
     expect(run.durationMs).toBeLessThan(FAIL_FAST_MS)
   })
 

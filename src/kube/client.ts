@@ -10,6 +10,8 @@ import { KubeConfig, RequestContext, HttpMethod } from '@kubernetes/client-node'
 import { Agent, fetch, type Dispatcher, type Response } from 'undici'
 import { StageError } from '../errors.js'
 import { apiErrorFrom, describeConnectionFailure } from './errors.js'
+import { retryDelay } from './retry.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface ClusterConnection {
   /** Kubeconfig content (from the `kubeconfig` input); when absent, KUBECONFIG or ~/.kube/config. */
@@ -146,15 +148,36 @@ export async function createClient(connection: ClusterConnection): Promise<KubeC
       accept: options.accept ?? 'application/json'
     }
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json'
-    const response = await fetch(url, {
-      method: options.method ?? 'GET',
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: options.signal,
-      dispatcher: context.getDispatcher() as Dispatcher | undefined
-    })
-    if (!response.ok) throw apiErrorFrom(response.status, await response.text())
-    return response
+    const method = options.method ?? 'GET'
+    const apply = headers['content-type'] === 'application/apply-patch+yaml'
+    for (let attempt = 1; ; attempt++) {
+      let response: Response
+      try {
+        response = await fetch(url, {
+          method,
+          headers,
+          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+          signal: options.signal,
+          dispatcher: context.getDispatcher() as Dispatcher | undefined
+        })
+      } catch (error) {
+        const delay = options.signal?.aborted ? undefined : retryDelay({ method, apply, attempt, error })
+        if (delay === undefined) throw error
+        await sleep(delay)
+        continue
+      }
+      if (response.ok) return response
+      const text = await response.text()
+      const delay = retryDelay({
+        method,
+        apply,
+        attempt,
+        status: response.status,
+        retryAfter: response.headers.get('retry-after')
+      })
+      if (delay === undefined || options.signal?.aborted) throw apiErrorFrom(response.status, text)
+      await sleep(delay)
+    }
   }
 
   const discovery = new Map<string, Promise<ApiResource[] | undefined>>()

@@ -10,7 +10,15 @@ import type { ApiResource, KubeClient } from './client.js'
 import { collectionPath, withQuery } from './paths.js'
 import { watchCollection, type WatchedObject } from './watch.js'
 import { readinessOf, type Readiness, type ResourceFailure } from './status/index.js'
-import { asKubeApiError } from './errors.js'
+import {
+  judgeUnschedulable,
+  NO_SCALE_UP_EVENTS,
+  SCALE_UP_EVENTS,
+  type NodeCapacity
+} from './status/unschedulable.js'
+import type { V1Pod } from '@kubernetes/client-node'
+import { asKubeApiError, rootCause } from './errors.js'
+import { formatDuration } from '../duration.js'
 import { forbiddenError } from './forbidden.js'
 
 export interface WaitTarget {
@@ -22,7 +30,11 @@ export interface WaitOptions {
   timeoutMs: number
   waitForLoadBalancer: boolean
   log: (line: string) => void
+  /** How long a pod may stay Unschedulable with nothing seen making room (default 30 s). */
+  unschedulableGraceMs?: number
 }
+
+export const DEFAULT_UNSCHEDULABLE_GRACE_MS = 30_000
 
 export interface TargetReadiness {
   object: KubeObject
@@ -129,6 +141,44 @@ async function waitForFirstConsumerClasses(
   }
 }
 
+/**
+ * Every node's allocatable resources, to tell a pod too large for any node
+ * (doomed) from one waiting for room. Undefined when nodes cannot be read.
+ */
+async function nodeCapacities(
+  client: KubeClient,
+  log: (line: string) => void
+): Promise<NodeCapacity[] | undefined> {
+  try {
+    const list = await client.getJson<{
+      items: {
+        metadata: { name: string }
+        spec?: { unschedulable?: boolean }
+        status?: { allocatable?: Record<string, string> }
+      }[]
+    }>('/api/v1/nodes')
+    return list.items.map(n => ({
+      name: n.metadata.name,
+      allocatable: n.status?.allocatable ?? {},
+      unschedulable: n.spec?.unschedulable
+    }))
+  } catch (error) {
+    log(
+      `Cannot read nodes (${asKubeApiError(error)?.status === 403 ? 'forbidden' : (error as Error).message}): ` +
+        'an Unschedulable pod is judged by autoscaler events and the grace period only ' +
+        '(grant get and list on nodes in a ClusterRole to fail at once a pod no node can hold)'
+    )
+    return undefined
+  }
+}
+
+/** The socket error or the API server's answer that ended a watch, in a few words. */
+function describeCause(error: unknown): string {
+  const cause = rootCause(error) as { code?: string; message?: string } | undefined
+  const message = cause?.message ?? (error as Error)?.message ?? String(error)
+  return cause?.code && !message.includes(cause.code) ? `${message} (${cause.code})` : message
+}
+
 const DELETED: Readiness = {
   state: 'Failed',
   message: 'deleted while the stage waited for it',
@@ -152,6 +202,9 @@ export async function waitForReadiness(
   const deleted = new Set<string>()
   let watchError: unknown
   const bindOnFirstConsumer = await waitForFirstConsumerClasses(client, targets, options.log)
+  const autoscalerEvents = new Map<string, { reason: string; message?: string }>()
+  const unschedulableSince = new Map<string, number>()
+  const graceMs = options.unschedulableGraceMs ?? DEFAULT_UNSCHEDULABLE_GRACE_MS
 
   const watched = targets.filter(t => needsWatch(t, options))
   const collections = new Map<string, { path: string; apiVersion: string; kind: string }>()
@@ -166,6 +219,33 @@ export async function waitForReadiness(
   const podNamespaces = new Set(
     watched.filter(t => POD_OWNERS.has(t.object.kind)).map(t => t.object.metadata.namespace ?? '')
   )
+  const nodes = podNamespaces.size > 0 ? await nodeCapacities(client, options.log) : undefined
+
+  /** An Unschedulable pod fails the target only when nothing will make room for it. */
+  const judgeScheduling = (readiness: Readiness, namespace: string | undefined): Readiness => {
+    const failure = readiness.failure
+    if (readiness.state !== 'Failed' || failure?.code !== 'Unschedulable' || !failure.pod) return readiness
+    const pod = [...pods.values()].find(
+      p => p.metadata.name === failure.pod && p.metadata.namespace === namespace
+    ) as V1Pod | undefined
+    if (!pod) return readiness
+    if (!unschedulableSince.has(failure.pod)) unschedulableSince.set(failure.pod, Date.now())
+    const verdict = judgeUnschedulable(pod, {
+      now: Date.now(),
+      graceMs,
+      autoscalerEvents,
+      nodes,
+      terminatingPods: [...pods.values()].filter(
+        p =>
+          p.metadata.namespace === namespace &&
+          (p.metadata as { deletionTimestamp?: string }).deletionTimestamp
+      ).length,
+      unschedulableSince
+    })
+    if (verdict.doomed)
+      return { ...readiness, failure: { ...failure, reason: `${failure.reason}; ${verdict.reason}` } }
+    return { state: 'InProgress', message: `${failure.reason}; waiting for ${verdict.waitingFor}` }
+  }
 
   return new Promise<WaitOutcome>(resolve => {
     let settled = false
@@ -177,6 +257,7 @@ export async function waitForReadiness(
       if (settled) return
       settled = true
       clearTimeout(deadline)
+      clearInterval(tick)
       abort.abort()
       resolve({ ...outcome, results, elapsedMs: Date.now() - started, pods: [...pods.values()] })
     }
@@ -184,12 +265,13 @@ export async function waitForReadiness(
     /** The rule's verdict on a target as last seen, with the pods and ReplicaSets seen so far. */
     const judge = (target: WaitTarget, object: KubeObject): Readiness => {
       if (!needsWatch(target, options)) return { state: 'Current', message: 'applied' }
-      return readinessOf(object as never, {
+      const readiness = readinessOf(object as never, {
         pods: [...pods.values()].filter(p => p.metadata.namespace === object.metadata.namespace) as never,
         replicaSets: [...replicaSets.values()] as never,
         waitForLoadBalancer: options.waitForLoadBalancer,
         waitForFirstConsumerClasses: bindOnFirstConsumer
       })
+      return judgeScheduling(readiness, object.metadata.namespace)
     }
 
     const evaluate = (): TargetReadiness[] => {
@@ -223,6 +305,8 @@ export async function waitForReadiness(
         }
         settled = true
         clearTimeout(deadline)
+        clearInterval(tick)
+        clearInterval(tick)
         abort.abort()
         void fetchLogTail(client, failed.object.metadata.namespace ?? '', failure).then(logTail =>
           resolve({
@@ -262,7 +346,27 @@ export async function waitForReadiness(
       }
     }
 
-    const deadline = setTimeout(() => finish({ state: 'Timeout' }, evaluate()), options.timeoutMs)
+    const deadline = setTimeout(() => {
+      const results = evaluate()
+      if (!lost) return finish({ state: 'Timeout' }, results)
+      // Not the rollout's fault: nobody could see it.
+      const gone = formatDuration(Date.now() - lost.since)
+      finish(
+        {
+          state: 'Failed',
+          failed: {
+            object: targets[0].object,
+            failure: {
+              code: 'ClusterUnreachable',
+              reason: `the API server at ${client.server} has not answered for ${gone}, until the stage deadline (${describeCause(lost.error)})`
+            }
+          }
+        },
+        results
+      )
+    }, options.timeoutMs)
+    // Some verdicts change with time alone (an unschedulable pod's grace period).
+    const tick = setInterval(schedule, 1000)
 
     const targetsByKey = new Map(targets.map(t => [objectKey(t.object), t]))
     const onTargetEvent = (kind: string, apiVersion: string) => (type: string, event: WatchedObject) => {
@@ -282,6 +386,7 @@ export async function waitForReadiness(
       schedule()
     }
     const track = (store: Map<string, WatchedObject>) => ({
+      ...connection(),
       onEvent: (type: string, object: WatchedObject) => {
         const key = object.metadata.uid ?? `${object.metadata.namespace}/${object.metadata.name}`
         if (type === 'DELETED') store.delete(key)
@@ -295,17 +400,64 @@ export async function waitForReadiness(
       watchError = error
       schedule()
     }
+    // A blip between the runner and the API server is waited out; only the deadline ends it.
+    let lost: { since: number; error: unknown } | undefined
+    const connection = () => ({
+      onDisconnected: (error: unknown) => {
+        if (lost) return
+        lost = { since: Date.now(), error }
+        options.log(
+          `Lost the connection to the API server (${describeCause(error)}); resuming when it answers`
+        )
+      },
+      onReconnected: () => {
+        // The first watch that answers again proves the server back; the others follow.
+        if (!lost) return
+        options.log(
+          `The API server answers again after ${formatDuration(Date.now() - lost.since)}; watching resumed`
+        )
+        lost = undefined
+        schedule()
+      }
+    })
 
     const starts: Promise<void>[] = []
     for (const { path, apiVersion, kind } of collections.values()) {
       starts.push(
-        watchCollection(client, path, abort.signal, { onEvent: onTargetEvent(kind, apiVersion), onError })
+        watchCollection(client, path, abort.signal, {
+          onEvent: onTargetEvent(kind, apiVersion),
+          onError,
+          ...connection()
+        })
       )
     }
     for (const namespace of podNamespaces) {
       const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''
       starts.push(watchCollection(client, `/api/v1${ns}/pods`, abort.signal, track(pods)))
       starts.push(watchCollection(client, `/apis/apps/v1${ns}/replicasets`, abort.signal, track(replicaSets)))
+      // Autoscalers say on the pod whether a node is coming; without the events, the grace period decides.
+      void watchCollection(client, `/api/v1${ns}/events`, abort.signal, {
+        onEvent: (_type, event) => {
+          const { involvedObject, reason, message } = event as unknown as {
+            involvedObject?: { kind?: string; name?: string }
+            reason?: string
+            message?: string
+          }
+          if (involvedObject?.kind !== 'Pod' || !involvedObject.name || !reason) return
+          if (SCALE_UP_EVENTS.has(reason) || NO_SCALE_UP_EVENTS.has(reason)) {
+            autoscalerEvents.set(involvedObject.name, { reason, message })
+            schedule()
+          }
+        },
+        onError: error =>
+          options.log(
+            `Cannot watch events in ${namespace} (${(error as Error).message}): autoscaler decisions are not seen`
+          )
+      }).catch(error =>
+        options.log(
+          `Cannot read events in ${namespace} (${(error as Error).message}): autoscaler decisions are not seen`
+        )
+      )
     }
     Promise.all(starts).then(() => {
       // Not in the first list: deleted between the apply and the wait.

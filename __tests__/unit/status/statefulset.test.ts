@@ -20,6 +20,16 @@ describe('StatefulSet', () => {
     })
   })
 
+  it('is in progress while scaling down, until the pods beyond spec.replicas are gone', () => {
+    const db = statefulSet({ replicas: 2, existingReplicas: 3, readyReplicas: 3 })
+    const readiness = statefulSetReadiness(db, context())
+    expect(readiness.state).toBe('InProgress')
+    expect(readiness.message).toContain('scaling down: 1 pod(s) beyond 2 replicas still exist')
+    expect(statefulSetReadiness(statefulSet({ replicas: 2, readyReplicas: 2 }), context()).state).toBe(
+      'Current'
+    )
+  })
+
   it('waits for the controller to observe the new generation', () => {
     const db = statefulSet({ generation: 3, observedGeneration: 2 })
     expect(statefulSetReadiness(db, context()).message).toBe(

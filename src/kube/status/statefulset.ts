@@ -23,6 +23,15 @@ export function statefulSetReadiness(sts: V1StatefulSet, context: ReadinessConte
   const partition = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0
 
   if (ready < replicas) return workloadInProgress(`${ready} of ${replicas} replicas ready`, pods, oldPods)
+  // Scaling down: pods beyond spec.replicas still exist (and may still serve) until the controller removes them.
+  const existing = status?.replicas ?? 0
+  if (existing > replicas) {
+    return workloadInProgress(
+      `scaling down: ${existing - replicas} pod(s) beyond ${replicas} replicas still exist`,
+      pods,
+      oldPods
+    )
+  }
   if (partition > 0) {
     const target = Math.max(0, replicas - partition)
     if (updated < target) {
