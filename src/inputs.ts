@@ -5,6 +5,7 @@
  */
 import { StageError } from './errors.js'
 import { parseDuration } from './duration.js'
+import { withoutCredentials } from './redact.js'
 
 export type InputReader = (name: string) => string
 
@@ -44,6 +45,8 @@ export interface StageConfig {
   deployment: DeploymentMode
   githubToken?: string
   promoteFrom?: string
+  /** The environment whose release promote-from must carry: an empty promote-from is refused. */
+  requirePromotionFrom?: string
   smokeUrl?: string
   smokeTests?: string
   smokeSecrets: string[]
@@ -124,18 +127,31 @@ export function choiceInput<T extends string>(
   return value as T
 }
 
+/**
+ * smoke-url: an absolute http(s) URL with a host, and no whitespace or control
+ * characters (the URL parser would drop a tab or newline without a word, so
+ * the text checks get as SMOKE_URL would not be the URL requested). It reaches
+ * `run:` checks only as the SMOKE_URL environment variable, never a command
+ * line. Messages leave out its `user:password@`.
+ */
 export function urlInput(read: InputReader, name: string): string | undefined {
   const value = optional(read, name)
   if (value === undefined) return undefined
+  const shown = withoutCredentials(value)
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f]/.test(value))
+    throw new StageError(
+      'InvalidInput',
+      `Input ${name} must be an http(s) URL without spaces or control characters, not ${JSON.stringify(shown)}.`
+    )
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new StageError('InvalidInput', `Input ${name} must be an absolute http(s) URL, not "${value}".`)
+    throw new StageError('InvalidInput', `Input ${name} must be an absolute http(s) URL, not "${shown}".`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new StageError('InvalidInput', `Input ${name} must be an http(s) URL, not "${value}".`)
-  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '')
+    throw new StageError('InvalidInput', `Input ${name} must be an http(s) URL, not "${shown}".`)
   return value
 }
 
@@ -190,6 +206,7 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     deployment: choiceInput(read, 'deployment', ['auto', 'create', 'off'] as const, 'auto'),
     githubToken: optional(read, 'github-token'),
     promoteFrom: optional(read, 'promote-from'),
+    requirePromotionFrom: optional(read, 'require-promotion-from'),
     smokeUrl: urlInput(read, 'smoke-url'),
     smokeTests: optional(read, 'smoke-tests'),
     smokeSecrets: listInput(read, 'smoke-secrets') ?? [],

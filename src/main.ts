@@ -9,6 +9,8 @@ import * as core from '@actions/core'
 import { isStageError, StageError } from './errors.js'
 import { asKubeApiError } from './kube/errors.js'
 import { forbiddenError, rethrowForbidden } from './kube/forbidden.js'
+import { info } from './report/log.js'
+import { normalizeSecret, withoutCredentials } from './redact.js'
 import { readStageConfig, type StageConfig } from './inputs.js'
 import { formatDuration } from './duration.js'
 import { parseManifestEntries, loadManifests } from './manifests/load.js'
@@ -18,7 +20,13 @@ import { applyImageOverrides, parseImageOverrides, type ImageChange } from './ma
 import { checkReferences, findReferences, referenceError } from './manifests/references.js'
 import { displayName, objectKey } from './manifests/objects.js'
 import type { KubeObject, LoadedManifest } from './manifests/types.js'
-import { createClient, kubeconfigSecrets, verifyConnection, type KubeClient } from './kube/client.js'
+import {
+  createClient,
+  kubeconfigSecrets,
+  signedCredentials,
+  verifyConnection,
+  type KubeClient
+} from './kube/client.js'
 import {
   deleteNamespace,
   guardNamespace,
@@ -50,10 +58,12 @@ import {
   configFingerprint,
   objectDigests,
   releaseSizeWarning,
+  fitRelease,
+  summariseLike,
   renderedImages,
   splitExpected
 } from './promote/release.js'
-import { checkPromotion, parseRelease, promotionError } from './promote/guard.js'
+import { checkPromotion, missingPromotionError, parseRelease, promotionError } from './promote/guard.js'
 import { compareParity } from './promote/parity.js'
 
 /** Annotations on every applied object; they change every run, so they never count as a change. */
@@ -76,7 +86,9 @@ export async function run(): Promise<void> {
   let deployment: GitHubDeployment | undefined
   try {
     const config = readStageConfig(name => core.getInput(name), process.env)
-    record.environmentUrl = config.environmentUrl ?? config.smokeUrl
+    // A user:password@ in the smoke URL is for the checks, never for the outputs or the deployment.
+    const environmentUrl = config.environmentUrl ?? config.smokeUrl
+    record.environmentUrl = environmentUrl && withoutCredentials(environmentUrl)
     deployment = await openDeployment(config, record)
     await runStage(config, record, rendered)
   } catch (error) {
@@ -84,8 +96,9 @@ export async function run(): Promise<void> {
   } finally {
     record.finishedAt = Date.now()
     if (rendered.config && rendered.objects) {
-      record.release = JSON.stringify(release(record, rendered as Rendered))
-      const tooLarge = releaseSizeWarning(record.release)
+      const fitted = fitRelease(release(record, rendered as Rendered))
+      record.release = JSON.stringify(fitted)
+      const tooLarge = releaseSizeWarning(fitted, record.release)
       if (tooLarge) warn(record, tooLarge)
     }
     await finishReport(record, deployment)
@@ -107,7 +120,7 @@ async function runStage(
 
   // plan: everything that can be checked without the cluster
   const loaded = await loadManifests(parseManifestEntries(config.manifests), config.github.workspace)
-  core.info(`Loaded ${loaded.length} object(s) from ${new Set(loaded.map(m => m.source.file)).size} file(s)`)
+  info(`Loaded ${loaded.length} object(s) from ${new Set(loaded.map(m => m.source.file)).size} file(s)`)
   const overrides = config.images ? parseImageOverrides(config.images) : []
   const smokeChecks = await loadSmoke(config)
 
@@ -122,9 +135,11 @@ async function runStage(
   let images = applyImageOverrides(transformed, overrides)
   for (const entry of images.unmatched)
     warn(record, `Image override "${entry}" matched no container in the manifests.`)
+  if (config.requirePromotionFrom && !config.promoteFrom)
+    throw missingPromotionError(config.requirePromotionFrom)
   if (config.promoteFrom) images = promote(config, record, images.objects, images.changes)
   for (const change of images.changes)
-    core.info(`${change.workload} ${change.container}: image ${change.from} → ${change.to}`)
+    info(`${change.workload} ${change.container}: image ${change.from} → ${change.to}`)
   rendered.config = config
   rendered.objects = images.objects
   // A namespace the platform team made and labelled for this environment is not written:
@@ -160,17 +175,17 @@ async function runStage(
     const applied = await core.group(`Applying ${plan.length} object(s) in ${tiers.length} tier(s)`, () =>
       applyPlanned(client, tiers, applyOptions, a => {
         written.add(objectKey(a.object))
-        core.info(`${displayName(a.object)}: ${a.action}`)
+        info(`${displayName(a.object)}: ${a.action}`)
       })
     )
     const counts = ['created', 'configured', 'unchanged'].map(
       action => `${applied.filter(a => a.action === action).length} ${action}`
     )
-    core.info(
+    info(
       `Applied ${applied.length} object(s) (${counts.join(', ')}): dry run ${formatDuration(preflightMs)}, apply ${formatDuration(Date.now() - applyStarted)}`
     )
     if (!config.isolate && namespaceState.exists && (await removeIsolationPolicy(client, config.namespace)))
-      core.info(`Removed the isolation NetworkPolicy from ${config.namespace}: isolate is off`)
+      info(`Removed the isolation NetworkPolicy from ${config.namespace}: isolate is off`)
     record.resources = applied.map(a => ({
       apiVersion: a.object.apiVersion,
       kind: a.object.kind,
@@ -211,17 +226,17 @@ async function waitAndSmoke(
         timeoutMs: config.timeoutMs,
         waitForLoadBalancer: config.waitForLoadBalancer,
         unschedulableGraceMs: config.unschedulableGraceMs,
-        log: line => core.info(line)
+        log: line => info(line)
       }
     )
   )
   recordReadiness(record, outcome)
   record.images = runningImages(rendered, outcome.pods)
   if (outcome.state !== 'Current') throw waitFailure(outcome, config)
-  core.info(`All ${outcome.results.length} resource(s) ready in ${formatDuration(outcome.elapsedMs)}`)
+  info(`All ${outcome.results.length} resource(s) ready in ${formatDuration(outcome.elapsedMs)}`)
 
   // smoke: the running service answers as it should
-  await smoke(config, record, smokeChecks, credentials(config, client))
+  await smoke(config, record, smokeChecks, await credentials(config, client))
 }
 
 /** Bounds the wait for the restored version: it was serving minutes ago. */
@@ -249,7 +264,7 @@ async function rollBackFailedStage(
       const outcome = await waitForReadiness(client, result.restored, {
         timeoutMs: Math.min(config.timeoutMs, ROLLBACK_WAIT_MS),
         waitForLoadBalancer: false,
-        log: line => core.info(line)
+        log: line => info(line)
       })
       ready = outcome.state === 'Current'
       message = ready
@@ -257,7 +272,7 @@ async function rollBackFailedStage(
         : describeTimeout(outcome.results).join('; ') || outcome.state
     }
     record.rollback = { restored, ready, message, failed: result.failed }
-    if (ready) core.info(`Rolled back ${restored.join(', ')}: the previous version is serving again`)
+    if (ready) info(`Rolled back ${restored.join(', ')}: the previous version is serving again`)
     else
       warn(
         record,
@@ -275,12 +290,18 @@ async function loadSmoke(config: StageConfig) {
     smokeTests: config.smokeTests,
     workspace: config.github.workspace
   })
+  // jq assertions compile now, so a typo is refused before anything is written.
+  if (spec) await smokeModule.prepareSmokeSpec(spec)
   return spec && { spec, run: smokeModule.runSmokeChecks }
 }
 
 /** The stage's own credentials: a smoke script or response must not show them either. */
-function credentials(config: StageConfig, client: KubeClient): string[] {
-  return [...kubeconfigSecrets(client.kubeConfig), ...(config.githubToken ? [config.githubToken] : [])]
+async function credentials(config: StageConfig, client: KubeClient): Promise<string[]> {
+  return [
+    ...kubeconfigSecrets(client.kubeConfig),
+    ...(await signedCredentials(client.kubeConfig, client.server).catch(() => [])),
+    ...(config.githubToken ? [config.githubToken] : [])
+  ]
 }
 
 /** Smoke checks against the running service. */
@@ -295,6 +316,9 @@ async function smoke(
   const smokeSecrets = config.smokeSecrets
     .map(name => process.env[name])
     .filter((v): v is string => Boolean(v))
+    .map(normalizeSecret)
+  const urlPassword = config.smokeUrl && new URL(config.smokeUrl).password
+  if (urlPassword) smokeSecrets.push(decodeURIComponent(urlPassword))
   for (const secret of smokeSecrets) core.setSecret(secret)
   const secrets = [...smokeSecrets, ...stageCredentials]
   if (config.smokeInsecure)
@@ -306,11 +330,11 @@ async function smoke(
       secrets,
       tls: { caFile: config.smokeCaFile, insecure: config.smokeInsecure },
       workspace: config.github.workspace,
-      log: line => core.info(line)
+      log: line => info(line)
     })
   )
   for (const result of record.smoke) {
-    core.info(
+    info(
       `smoke ${result.name}: ${result.passed ? 'passed' : 'FAILED'} after ${result.attempts} attempt(s) in ${formatDuration(result.durationMs)}`
     )
   }
@@ -347,15 +371,27 @@ function promote(
   changes: ImageChange[]
 ): { objects: KubeObject[]; changes: ImageChange[]; unmatched: string[] } {
   const upstream = parseRelease(config.promoteFrom!)
-  const check = checkPromotion(upstream, { commit: config.github.sha, images: renderedImages(objects) })
+  const check = checkPromotion(upstream, {
+    commit: config.github.sha,
+    images: renderedImages(objects),
+    environment: config.environment,
+    requiredFrom: config.requirePromotionFrom
+  })
   if (check.problems.length > 0) throw promotionError(upstream, check.problems)
   const pinned = applyImageOverrides(objects, check.pins)
-  core.info(`Promotion from ${upstream.environment}: commit and images match what passed there`)
+  info(`Promotion from ${upstream.environment}: commit and images match what passed there`)
   if (config.parity !== 'off') {
     const expected = splitExpected(config.parityExpected)
     const differences = compareParity(
       upstream,
-      configFingerprint(pinned.objects),
+      summariseLike(
+        configFingerprint(pinned.objects, {
+          environment: config.environment,
+          environmentNames: config.environmentNames,
+          salt: config.github.sha
+        }),
+        upstream.omitted
+      ),
       objectDigests(pinned.objects, expected.fields, config.environment),
       {
         environment: config.environment,
@@ -367,7 +403,7 @@ function promote(
     const unexpected = differences.filter(d => !d.expected)
     for (const difference of unexpected) {
       if (config.parity === 'warn') warn(record, `Parity with ${upstream.environment}: ${difference.message}`)
-      else core.info(`Parity with ${upstream.environment}: ${difference.message}`)
+      else info(`Parity with ${upstream.environment}: ${difference.message}`)
     }
     if (config.parity === 'fail' && unexpected.length > 0) {
       throw new StageError(
@@ -394,6 +430,7 @@ function release(record: StageRecord, rendered: Rendered) {
     objects: rendered.objects,
     images,
     perEnvironmentFields: splitExpected(rendered.config.parityExpected).fields,
+    environmentNames: rendered.config.environmentNames,
     smoke: record.smoke && {
       passed: record.smoke.every(r => r.passed),
       checks: record.smoke.length,
@@ -407,9 +444,16 @@ async function connect(config: StageConfig, record: StageRecord): Promise<KubeCl
   const client = await createClient({ kubeconfig: config.kubeconfig, context: config.context })
   // Mask every credential before anything could print it.
   for (const secret of kubeconfigSecrets(client.kubeConfig)) core.setSecret(secret)
+  const signed = await signedCredentials(client.kubeConfig, client.server).catch(() => [])
+  for (const secret of signed) core.setSecret(secret)
+  if (client.kubeConfig.getCurrentCluster()?.skipTLSVerify)
+    warn(
+      record,
+      "The kubeconfig sets insecure-skip-tls-verify: the API server's certificate is not verified, so anyone between this runner and the cluster could read the credentials. Use certificate-authority-data instead."
+    )
   record.server = client.server
   record.clusterVersion = await verifyConnection(client)
-  core.info(`Connected to ${client.server} (Kubernetes ${record.clusterVersion})`)
+  info(`Connected to ${client.server} (Kubernetes ${record.clusterVersion})`)
   return client
 }
 
@@ -509,7 +553,7 @@ async function preflight(
   if (namespaceExisted) return planApply(client, objects, options)
   const nsPlan = await planApply(client, [namespace], options)
   const [written] = await applyPlanned(client, [nsPlan], options)
-  core.info(`Created namespace ${config.namespace}`)
+  info(`Created namespace ${config.namespace}`)
   try {
     return [
       { ...nsPlan[0], action: 'created', written: written.object },
@@ -519,7 +563,7 @@ async function preflight(
     const gone = await deleteNamespace(client, config.namespace, NAMESPACE_CLEANUP_MS).catch(
       (cleanupError: Error) => cleanupError
     )
-    core.info(
+    info(
       gone === true
         ? `Deleted namespace ${config.namespace} again: the dry run failed`
         : `Namespace ${config.namespace}, created for the dry run that failed, could not be removed again: ${
@@ -585,8 +629,8 @@ function fail(record: StageRecord, error: unknown): void {
     location: stageError.location,
     evidence: stageError.evidence
   }
-  for (const detail of stageError.details) core.info(`  ${detail}`)
-  for (const evidence of record.failure.evidence ?? []) core.info(`${evidence.title}:\n${evidence.text}`)
+  for (const detail of stageError.details) info(`  ${detail}`)
+  for (const evidence of record.failure.evidence ?? []) info(`${evidence.title}:\n${evidence.text}`)
   const location = stageError.location
   if (location) {
     // One annotation, placed on the file and line at fault (setFailed would add a second, unplaced one).
@@ -621,7 +665,9 @@ async function openDeployment(
       runId,
       runUrl: config.github.runUrl
     })
-    await deployment?.setState('in_progress', { environmentUrl: config.environmentUrl })
+    await deployment?.setState('in_progress', {
+      environmentUrl: config.environmentUrl && withoutCredentials(config.environmentUrl)
+    })
     return deployment
   } catch (error) {
     // A deployment status is a report, not the stage: it must not fail a good deployment.
@@ -656,7 +702,7 @@ async function finishReport(record: StageRecord, deployment: GitHubDeployment | 
         core.warning(`Could not update the GitHub deployment status: ${(error as Error).message}`)
       )
   }
-  core.info(
+  info(
     `Stage ${stageResult(record)} in ${formatDuration((record.finishedAt ?? Date.now()) - record.startedAt)}`
   )
 }

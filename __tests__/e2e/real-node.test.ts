@@ -174,6 +174,24 @@ ${grace}`
     expect(run.durationMs).toBeLessThan(FAIL_FAST_MS)
   })
 
+  it('log lines of a failing pod that look like workflow commands stay text', async () => {
+    const namespace = await realNamespace()
+    const run = await stage(namespace, {
+      'app.yaml': shop({
+        env: {
+          STARTUP_LOG: '::stop-commands::pwned\\n::add-mask::kube-stage\\n::warning::injected by a pod',
+          EXIT_CODE: '1'
+        }
+      })
+    })
+    expect(run.outputs['failure-reason']).toBe('CrashLoop')
+    const lines = run.stdout.split('\n')
+    expect(lines.some(l => l.includes('injected by a pod'))).toBe(true)
+    // No line the runner would run: the pod's text never starts one, the stage's own error does.
+    expect(lines.filter(l => /^\s*::(stop-commands|add-mask::kube|warning::injected)/.test(l))).toEqual([])
+    expect(lines.some(l => l.startsWith('::error::'))).toBe(true)
+  })
+
   it('a real image pull error: a registry that does not resolve', async () => {
     const namespace = await realNamespace()
     const image = 'registry.kube-stage.invalid/shop:1.0.0'

@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { loadManifests, parseManifestEntries, parseManifestText } from '../../src/manifests/load.js'
+import { LIMITS, loadManifests, parseManifestEntries, parseManifestText } from '../../src/manifests/load.js'
 import { StageError } from '../../src/errors.js'
 
 function tree(files: Record<string, string>): string {
@@ -140,5 +140,62 @@ describe('loadManifests', () => {
     const root = tree({ 'a.yaml': cm('dup'), 'b.yaml': cm('dup') })
     const error = await failure(loadManifests(['.'], root))
     expect(error.message).toContain('b.yaml:1: ConfigMap/dup is defined twice (first at a.yaml:1)')
+  })
+})
+
+describe('limits and hostile files', () => {
+  it('refuses a glob that would walk outside the workspace before walking anything', async () => {
+    const root = tree({ 'k8s/a.yaml': cm('a') })
+    for (const entry of ['/**/*.yaml', '../**/*.yaml', 'k8s/../../*.yaml']) {
+      const error = await failure(loadManifests([entry], root))
+      expect(error.code).toBe('InvalidInput')
+      expect(error.message).toContain('is a glob outside the workspace')
+    }
+  })
+
+  it('reports a binary file once, not one problem per byte', async () => {
+    const root = tree({})
+    writeFileSync(
+      path.join(root, 'blob.yaml'),
+      Buffer.concat([Buffer.from('apiVersion: v1\n'), Buffer.alloc(2048, 0)])
+    )
+    const error = await failure(loadManifests(['blob.yaml'], root))
+    expect(error.code).toBe('InvalidManifest')
+    expect(error.message).toBe('blob.yaml:1: not a text file (it holds NUL bytes)')
+  })
+
+  it('lists at most 20 problems and counts the rest', async () => {
+    const broken = Array.from(
+      { length: 30 },
+      (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: [${i}\n`
+    ).join('---\n')
+    const error = await failure(loadManifests(['bad.yaml'], tree({ 'bad.yaml': broken })))
+    expect(error.details.length).toBe(21)
+    expect(error.details[20]).toMatch(/^\.\.\. and \d+ more$/)
+  })
+
+  it('reports an alias bomb as an invalid manifest, not a bug', async () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`)
+    ].join('\n')
+    const error = await failure(loadManifests(['bomb.yaml'], tree({ 'bomb.yaml': bomb })))
+    expect(error.code).toBe('InvalidManifest')
+    expect(error.message).toMatch(/alias/i)
+  })
+
+  it('deploys a custom resource whose kind ends in List as one object', async () => {
+    const backup =
+      'apiVersion: example.com/v1\nkind: BackupList\nmetadata: { name: nightly }\nitems: [db, files]\n'
+    const loaded = await loadManifests(['cr.yaml'], tree({ 'cr.yaml': backup }))
+    expect(loaded.map(m => `${m.object.kind}/${m.object.metadata.name}`)).toEqual(['BackupList/nightly'])
+  })
+
+  it('refuses a manifest file over the size limit with its name', async () => {
+    const root = tree({})
+    writeFileSync(path.join(root, 'huge.yaml'), Buffer.alloc(LIMITS.fileBytes + 1, 'a'))
+    const error = await failure(loadManifests(['huge.yaml'], root))
+    expect(error.code).toBe('InvalidManifest')
+    expect(error.message).toMatch(/^huge\.yaml is \d+ MiB, more than the 8 MiB/)
   })
 })

@@ -91,6 +91,54 @@ describe('renderSummary', () => {
   })
 })
 
+describe('smoke section', () => {
+  const check = (name: string, extra: object = {}) => ({
+    name,
+    type: 'http' as const,
+    passed: true,
+    attempts: 1,
+    durationMs: 30,
+    ...extra
+  })
+
+  it('says above the table when each service first answered, escaped', () => {
+    const text = renderSummary({
+      ...newStageRecord(0),
+      smoke: [
+        check('health', { target: 'http://shop.example:8080', targetAnsweredAfterMs: 1234 }),
+        check('api', { target: 'http://shop.example:8080', targetAnsweredAfterMs: 1234 }),
+        check('script', { type: 'script' }),
+        check('other', { passed: false, target: 'https://<b>other</b>.example' })
+      ]
+    })
+    const section = text.slice(text.indexOf('### Smoke checks'))
+    expect(section).toContain(
+      '<p>Service <code>http://shop.example:8080</code> first answered after 1.2s</p>'
+    )
+    expect(section).toContain(
+      '<p>Service <code>https://&lt;b&gt;other&lt;/b&gt;.example</code> never answered</p>'
+    )
+    expect(section.match(/first answered/g)).toHaveLength(1)
+    expect(section.indexOf('first answered')).toBeLessThan(section.indexOf('<table>'))
+    expect(section).not.toContain('<b>other')
+  })
+
+  it('says nothing about first answers when no HTTP check ran', () => {
+    const text = renderSummary({ ...newStageRecord(0), smoke: [check('script', { type: 'script' })] })
+    expect(text).toContain('### Smoke checks')
+    expect(text).not.toMatch(/answered/)
+  })
+
+  it('links the environment without the user:password@ of its URL', () => {
+    const text = renderSummary({
+      ...newStageRecord(0),
+      environmentUrl: 'https://admin:hunter2pass@shop.example/'
+    })
+    expect(text).toContain('<a href="https://shop.example/">environment</a>')
+    expect(text).not.toContain('hunter2pass')
+  })
+})
+
 describe('stageOutputs', () => {
   it('gives result, failure-reason and resources JSON', () => {
     const outputs = stageOutputs({
@@ -100,5 +148,14 @@ describe('stageOutputs', () => {
     expect(outputs.result).toBe('failure')
     expect(outputs['failure-reason']).toBe('Timeout')
     expect(JSON.parse(outputs.resources)).toEqual([])
+  })
+})
+
+describe('text from outside in the summary', () => {
+  it('never carries a blank line that would end the HTML block', async () => {
+    const { escapeHtml } = await import('../../src/report/html.js')
+    const escaped = escapeHtml('first\n\n# not a heading\r\n<b>')
+    expect(escaped).not.toMatch(/[\r\n]/)
+    expect(escaped).toBe('first&#10;&#10;# not a heading&#13;&#10;&lt;b&gt;')
   })
 })

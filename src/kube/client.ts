@@ -63,6 +63,20 @@ export function kubeconfigSecrets(kc: KubeConfig): string[] {
   return secrets
 }
 
+/**
+ * Credentials that exist only once a request is signed: tokens from exec and
+ * auth-provider plugins (EKS, GKE, AKS logins), never in the kubeconfig itself.
+ */
+export async function signedCredentials(kc: KubeConfig, server: string): Promise<string[]> {
+  const context = new RequestContext(server, 'GET' as HttpMethod)
+  await kc.applySecurityAuthentication(context)
+  const headers = context.getHeaders()
+  const auth = headers.Authorization ?? headers.authorization
+  // A token read from a file (tokenFile) may keep its newline: the value people see is without it.
+  const value = auth?.replace(/[\r\n]+$/, '')
+  return value ? [value, value.replace(/^(Bearer|Basic)\s+/i, '')] : []
+}
+
 export function loadKubeConfig(connection: ClusterConnection): KubeConfig {
   const kc = new KubeConfig()
   try {
@@ -138,6 +152,7 @@ export async function createClient(connection: ClusterConnection): Promise<KubeC
       contentType?: string
       accept?: string
       signal?: AbortSignal
+      stream?: boolean
     } = {}
   ): Promise<Response> {
     const url = `${server}${path}`
@@ -161,7 +176,11 @@ export async function createClient(connection: ClusterConnection): Promise<KubeC
           dispatcher: context.getDispatcher() as Dispatcher | undefined
         })
       } catch (error) {
-        const delay = options.signal?.aborted ? undefined : retryDelay({ method, apply, attempt, error })
+        // A watch retries in its own loop, which also says that the connection was lost.
+        const delay =
+          options.signal?.aborted || options.stream
+            ? undefined
+            : retryDelay({ method, apply, attempt, error })
         if (delay === undefined) throw error
         await sleep(delay)
         continue
@@ -175,7 +194,8 @@ export async function createClient(connection: ClusterConnection): Promise<KubeC
         status: response.status,
         retryAfter: response.headers.get('retry-after')
       })
-      if (delay === undefined || options.signal?.aborted) throw apiErrorFrom(response.status, text)
+      if (delay === undefined || options.signal?.aborted || options.stream)
+        throw apiErrorFrom(response.status, text)
       await sleep(delay)
     }
   }
@@ -208,7 +228,7 @@ export async function createClient(connection: ClusterConnection): Promise<KubeC
     getJson: async <T>(path: string, accept?: string) =>
       (await (await request(path, { accept })).json()) as T,
     getText: async (path: string) => (await request(path)).text(),
-    stream: (path: string, signal: AbortSignal) => request(path, { signal }),
+    stream: (path: string, signal: AbortSignal) => request(path, { signal, stream: true }),
     resourceFor: async (apiVersion: string, kind: string) =>
       (await resourcesOf(apiVersion))?.find(r => r.kind === kind),
     close: async () => {

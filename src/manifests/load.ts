@@ -13,6 +13,20 @@ import type { KubeObject, LoadedManifest, SourceLocation } from './types.js'
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json'])
 
+/** Limits on the input (README, "Limits"): a stage is not a bulk loader, and its runner has a heap. */
+export const LIMITS = {
+  /** Bytes of one manifest file. */
+  fileBytes: 8 * 1024 * 1024,
+  /** Bytes of all manifest files together. */
+  totalBytes: 32 * 1024 * 1024,
+  /** Files matched by all entries together. */
+  files: 5_000,
+  /** Objects in all files together. */
+  objects: 5_000,
+  /** Problems listed one by one; the rest are counted. */
+  problemsShown: 20
+}
+
 /** The input's entries: separated by newlines or commas, trimmed, blanks dropped. */
 export function parseManifestEntries(input: string): string[] {
   return input
@@ -70,12 +84,21 @@ const isFile = async (file: string) => (await stat(file).catch(() => undefined))
 export async function resolveManifestFiles(entries: string[], workspace: string): Promise<string[]> {
   const workspaceReal = await realpath(workspace)
   const files: string[] = []
+  const seen = new Set<string>()
   for (const entry of entries) {
     let candidates: string[]
     if (isGlob(entry)) {
+      // Checked before walking: /**/*.yaml would walk the whole filesystem first.
+      if (path.isAbsolute(entry) || entry.split(/[\\/]/).includes('..'))
+        throw new StageError(
+          'InvalidInput',
+          `Manifest entry "${entry}" is a glob outside the workspace: write it relative to the workspace, without "..".`
+        )
       candidates = []
-      for await (const match of glob(entry, { cwd: workspaceReal }))
+      for await (const match of glob(entry, { cwd: workspaceReal })) {
         candidates.push(path.resolve(workspaceReal, match))
+        if (candidates.length > LIMITS.files * 4) break
+      }
       candidates = candidates.filter(f => MANIFEST_EXTENSIONS.has(path.extname(f).toLowerCase()))
       // A directory named like a manifest (k8s.yaml/) is not one.
       const regular = await Promise.all(candidates.map(isFile))
@@ -95,7 +118,15 @@ export async function resolveManifestFiles(entries: string[], workspace: string)
     }
     for (const candidate of candidates) {
       const real = await confined(candidate, workspaceReal, entry)
-      if (!files.includes(real)) files.push(real)
+      if (!seen.has(real)) {
+        seen.add(real)
+        files.push(real)
+      }
+      if (files.length > LIMITS.files)
+        throw new StageError(
+          'InvalidInput',
+          `The manifests input matches more than ${LIMITS.files} files (the limit); name the directories of this stage only.`
+        )
     }
   }
   return files
@@ -152,11 +183,20 @@ export function parseManifestText(
       continue
     }
     const contents = document.contents
-    if (contents === null || document.toJS() === null) continue
-    const value = document.toJS({ maxAliasCount: 100 }) as unknown
     const location = { file, line: lineOf(contents, counter) }
+    let value: unknown
+    try {
+      value = document.toJS({ maxAliasCount: 100 })
+    } catch (error) {
+      // An alias bomb (a billion laughs) or another document that cannot become data.
+      problems.push({ location, message: (error as Error).message.split('\n')[0] })
+      continue
+    }
+    if (contents === null || value === null) continue
+    // Only the core API's lists (List, ConfigMapList...): a custom resource may be a kind ending in List with items.
     const isList =
       isMap(contents) &&
+      (value as KubeObject).apiVersion === 'v1' &&
       typeof (value as KubeObject).kind === 'string' &&
       (value as KubeObject).kind.endsWith('List') &&
       Array.isArray((value as { items?: unknown }).items)
@@ -201,15 +241,44 @@ export async function loadManifests(entries: string[], workspace: string): Promi
   const workspaceReal = await realpath(workspace)
   const manifests: LoadedManifest[] = []
   const problems: Problem[] = []
+  let total = 0
   for (const file of files) {
     const relative = path.relative(workspaceReal, file)
-    const parsed = parseManifestText(await readFile(file, 'utf8'), relative)
+    const size = (await stat(file)).size
+    total += size
+    if (size > LIMITS.fileBytes || total > LIMITS.totalBytes)
+      throw new StageError(
+        'InvalidManifest',
+        size > LIMITS.fileBytes
+          ? `${relative} is ${Math.round(size / 1024 / 1024)} MiB, more than the ${LIMITS.fileBytes / 1024 / 1024} MiB a manifest file may have.`
+          : `The manifests add up to more than ${LIMITS.totalBytes / 1024 / 1024} MiB (the limit), at ${relative}.`,
+        { location: { file: relative } }
+      )
+    const bytes = await readFile(file)
+    if (bytes.includes(0)) {
+      problems.push({
+        location: { file: relative, line: 1 },
+        message: 'not a text file (it holds NUL bytes)'
+      })
+      continue
+    }
+    const parsed = parseManifestText(bytes.toString('utf8'), relative)
     manifests.push(...parsed.manifests)
     problems.push(...parsed.problems)
+    if (manifests.length > LIMITS.objects)
+      throw new StageError(
+        'InvalidManifest',
+        `The manifests hold more than ${LIMITS.objects} objects (the limit), at ${relative}: split the stage.`,
+        { location: { file: relative } }
+      )
   }
   problems.push(...duplicates(manifests))
   if (problems.length > 0) {
-    const lines = problems.map(p => `${p.location.file}:${p.location.line}: ${p.message}`)
+    const lines = problems
+      .slice(0, LIMITS.problemsShown)
+      .map(p => `${p.location.file}:${p.location.line}: ${p.message.slice(0, 300)}`)
+    if (problems.length > LIMITS.problemsShown)
+      lines.push(`... and ${problems.length - LIMITS.problemsShown} more`)
     throw new StageError(
       'InvalidManifest',
       problems.length === 1

@@ -6,6 +6,7 @@ import { StageError } from '../errors.js'
 import { parseImageReference } from '../manifests/image.js'
 import type { ImageOverride } from '../manifests/images.js'
 import { RELEASE_FORMAT, type ReleaseRecord } from './release.js'
+import { aliasesOf } from '../environments.js'
 
 export function parseRelease(text: string): ReleaseRecord {
   let value: unknown
@@ -18,13 +19,21 @@ export function parseRelease(text: string): ReleaseRecord {
     )
   }
   const record = value as Partial<ReleaseRecord>
+  const isMap = (v: unknown) => !!v && typeof v === 'object' && !Array.isArray(v)
+  const strings = (v: unknown) => isMap(v) && Object.values(v as object).every(x => typeof x === 'string')
+  const nested = (v: unknown) => isMap(v) && Object.values(v as object).every(strings)
   if (
-    !record ||
-    typeof record !== 'object' ||
+    !isMap(record) ||
     record.format !== RELEASE_FORMAT ||
     typeof record.environment !== 'string' ||
-    !record.images ||
-    !record.config
+    (record.commit !== undefined && typeof record.commit !== 'string') ||
+    (record.result !== 'success' && record.result !== 'failure') ||
+    !strings(record.images) ||
+    !strings(record.objectDigests ?? {}) ||
+    !isMap(record.config) ||
+    !nested(record.config!.configMaps) ||
+    !nested(record.config!.env) ||
+    !Array.isArray(record.config!.secrets)
   ) {
     throw new StageError(
       'InvalidInput',
@@ -54,13 +63,21 @@ function split(reference: string): { repository: string; tag: string; digest?: s
  */
 export function checkPromotion(
   upstream: ReleaseRecord,
-  here: { commit?: string; images: Record<string, string> }
+  here: { commit?: string; images: Record<string, string>; environment?: string; requiredFrom?: string }
 ): PromotionCheck {
   const problems: string[] = []
   const pins = new Map<string, ImageOverride>()
   const from = upstream.environment
+  if (here.requiredFrom && !aliasesOf(here.requiredFrom).has(from.toLowerCase()))
+    problems.push(`the record is from ${from}, but require-promotion-from says ${here.requiredFrom}`)
+  if (here.environment && aliasesOf(here.environment).has(from.toLowerCase()))
+    problems.push(
+      `the record is from this same environment (${from}): pass the previous stage's release output, not this stage's own`
+    )
   if (upstream.result !== 'success')
     problems.push(`the ${from} stage did not pass (result: ${upstream.result})`)
+  if (!upstream.commit)
+    problems.push(`the ${from} record names no commit, so it cannot prove this commit passed there`)
   if (upstream.commit && here.commit && upstream.commit !== here.commit) {
     problems.push(
       `${from} deployed commit ${upstream.commit.slice(0, 12)}, this run is commit ${here.commit.slice(0, 12)}`
@@ -100,5 +117,19 @@ export function promotionError(upstream: ReleaseRecord, problems: string[]): Sta
     'PromotionRefused',
     `Promotion from ${upstream.environment} refused; nothing was applied: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}.`,
     { details: problems }
+  )
+}
+
+/**
+ * An empty promote-from where require-promotion-from says there must be one:
+ * GitHub silently drops a job output that looks like it holds a secret, or that
+ * makes the job's outputs exceed 1 MB, and the next job then gets nothing.
+ */
+export function missingPromotionError(requiredFrom: string): StageError {
+  return new StageError(
+    'PromotionRefused',
+    `promote-from is empty, but require-promotion-from says this stage deploys only what passed in ${requiredFrom}; nothing was applied. ` +
+      `Check that promote-from is \${{ needs.<${requiredFrom} job>.outputs.release }} and that the ${requiredFrom} job declares the release output. ` +
+      `GitHub also drops an output that contains a masked value or exceeds 1 MB: look for a warning about it at the end of the ${requiredFrom} job's log.`
   )
 }

@@ -1,7 +1,9 @@
 /**
  * The release record of a passed stage: what ran, from which commit, with which
- * configuration. Small enough for a job output, and free of secret values:
- * Secrets appear by name only. Pure.
+ * configuration. Small enough for a job output and for the next job's input
+ * (a single environment variable: Linux refuses one over 128 KiB), and free of
+ * secret values: Secrets appear by name only, and configuration values as
+ * digests unless they are short flag-like words or numbers. Pure.
  */
 import { canonicalJson, sha256 } from '../canonical.js'
 import { normalizeEnvironmentTokens } from '../environments.js'
@@ -11,12 +13,20 @@ import { displayName, podSpecsOf } from '../manifests/objects.js'
 export const RELEASE_FORMAT = 1
 
 export interface ConfigFingerprint {
-  /** ConfigMap name → key → value (long values as a sha256). */
+  /** ConfigMap name → key → value (flag-like values readable, others a digest). */
   configMaps: Record<string, Record<string, string>>
   /** "Deployment/shop:shop" → env var → value, or where it comes from. */
   env: Record<string, Record<string, string>>
   /** Names of the Secrets the workloads reference. */
   secrets: string[]
+}
+
+export interface FingerprintOptions {
+  /** Values are compared with their own environment's name written as {env}. */
+  environment: string
+  environmentNames?: readonly string[]
+  /** Mixed into every digest (the commit): a digest of a short value is not looked up in a table. */
+  salt?: string
 }
 
 export interface ReleaseRecord {
@@ -33,12 +43,24 @@ export interface ReleaseRecord {
   objectDigests: Record<string, string>
   config: ConfigFingerprint
   smoke?: { passed: boolean; checks: number; failed: string[] }
+  /** What was left out to keep the record under RELEASE_MAX_BYTES (see fitRelease). */
+  omitted?: Omission[]
 }
 
-const MAX_VALUE_LENGTH = 200
+/** Names that say their value is a credential, whatever it looks like. */
+const CREDENTIAL_NAME = /pass|secret|token|key|credential|private|auth|cert|salt|dsn|url|uri|conn/i
+/** Values safe to show: numbers, and short words such as true, off, info or eu-west. */
+const FLAG_LIKE = /^(?:[+-]?\d{1,12}(?:\.\d{1,6})?|[A-Za-z][A-Za-z_-]{0,11})$/
 
-function fingerprintValue(value: string): string {
-  return value.length > MAX_VALUE_LENGTH ? `sha256:${sha256(value)}` : value
+/**
+ * A configuration value as the record keeps it: readable when it is flag-like
+ * and not named like a credential (so parity can say `FEATURE_X is on in staging
+ * but off here`), otherwise a digest that still tells equal from different. Pure.
+ */
+export function fingerprintValue(name: string, value: string, options: FingerprintOptions): string {
+  const normalized = normalizeEnvironmentTokens(value, options.environment, options.environmentNames)
+  if (!CREDENTIAL_NAME.test(name) && FLAG_LIKE.test(normalized.replaceAll('{env}', 'env'))) return normalized
+  return `sha256:${sha256(`${options.salt ?? ''}\u0000${normalized}`).slice(0, 16)}`
 }
 
 interface Container {
@@ -65,15 +87,15 @@ function containersOf(spec: PodSpecLike): Container[] {
   return [...(spec.initContainers ?? []), ...(spec.containers ?? [])]
 }
 
-function envValue(entry: NonNullable<Container['env']>[number]): string {
+function envValue(entry: NonNullable<Container['env']>[number], options: FingerprintOptions): string {
   const from = entry.valueFrom
   if (from?.secretKeyRef) return `<Secret ${from.secretKeyRef.name} key ${from.secretKeyRef.key}>`
   if (from?.configMapKeyRef) return `<ConfigMap ${from.configMapKeyRef.name} key ${from.configMapKeyRef.key}>`
   if (from?.fieldRef) return `<field ${from.fieldRef.fieldPath}>`
-  return fingerprintValue(entry.value ?? '')
+  return fingerprintValue(entry.name, entry.value ?? '', options)
 }
 
-export function configFingerprint(objects: KubeObject[]): ConfigFingerprint {
+export function configFingerprint(objects: KubeObject[], options: FingerprintOptions): ConfigFingerprint {
   const configMaps: ConfigFingerprint['configMaps'] = {}
   const env: ConfigFingerprint['env'] = {}
   const secrets = new Set<string>()
@@ -81,14 +103,14 @@ export function configFingerprint(objects: KubeObject[]): ConfigFingerprint {
     if (object.kind === 'ConfigMap') {
       const data = (object.data ?? {}) as Record<string, string>
       configMaps[object.metadata.name] = Object.fromEntries(
-        Object.entries(data).map(([k, v]) => [k, fingerprintValue(String(v))])
+        Object.entries(data).map(([k, v]) => [k, fingerprintValue(k, String(v), options)])
       )
     }
     for (const { spec } of podSpecsOf(object)) {
       for (const container of containersOf(spec as PodSpecLike)) {
         const vars: Record<string, string> = {}
         for (const entry of container.env ?? []) {
-          vars[entry.name] = envValue(entry)
+          vars[entry.name] = envValue(entry, options)
           if (entry.valueFrom?.secretKeyRef) secrets.add(entry.valueFrom.secretKeyRef.name)
         }
         for (const source of container.envFrom ?? []) {
@@ -190,6 +212,7 @@ export interface ReleaseInput {
   /** "Deployment/shop:shop" → image, pinned to its running digest when known. */
   images: Record<string, string>
   perEnvironmentFields: readonly string[]
+  environmentNames?: readonly string[]
   smoke?: ReleaseRecord['smoke']
 }
 
@@ -204,19 +227,75 @@ export function buildRelease(input: ReleaseInput): ReleaseRecord {
     images: input.images,
     manifestDigest: manifestDigest(digests),
     objectDigests: digests,
-    config: configFingerprint(input.objects),
+    config: configFingerprint(input.objects, {
+      environment: input.environment,
+      environmentNames: input.environmentNames,
+      salt: input.commit
+    }),
     smoke: input.smoke
   }
 }
 
-/** A job's outputs share 1 MB; past half of it, the next stage's promote-from is at risk. */
-export const RELEASE_WARN_BYTES = 512 * 1024
+/**
+ * Passed to the next job as one environment variable (INPUT_PROMOTE-FROM),
+ * which Linux refuses over 128 KiB: the record stays well below that.
+ */
+export const RELEASE_MAX_BYTES = 64 * 1024
 
-/** A warning when the release output is large enough to be dropped with the job's other outputs. Pure. */
-export function releaseSizeWarning(json: string): string | undefined {
+/** Parts of a record that can be summarised when it is too large, in the order they are given up. */
+export type Omission = 'configuration values' | 'environment variables' | 'per-object digests'
+
+/** Every ConfigMap (or container's env) as one digest of all its values: still tells equal from different. */
+function summarise(groups: Record<string, Record<string, string>>): Record<string, Record<string, string>> {
+  return Object.fromEntries(
+    Object.entries(groups).map(([name, values]) => [
+      name,
+      { '*': `sha256:${sha256(canonicalJson(values)).slice(0, 16)}` }
+    ])
+  )
+}
+
+/** Applies the same summaries to a fingerprint, so this stage compares with a summarised upstream record. Pure. */
+export function summariseLike(
+  config: ConfigFingerprint,
+  omitted: readonly Omission[] = []
+): ConfigFingerprint {
+  return {
+    ...config,
+    configMaps: omitted.includes('configuration values') ? summarise(config.configMaps) : config.configMaps,
+    env: omitted.includes('environment variables') ? summarise(config.env) : config.env
+  }
+}
+
+/**
+ * The record, shrunk until its JSON fits RELEASE_MAX_BYTES: configuration values,
+ * then environment variables, are summarised per ConfigMap or container; then
+ * per-object digests are left out (the manifest digest stays). `omitted` says
+ * what went, so the next stage and the reader know. Pure.
+ */
+export function fitRelease(record: ReleaseRecord): ReleaseRecord {
+  const size = (r: ReleaseRecord) => Buffer.byteLength(JSON.stringify(r))
+  let fitted = record
+  const steps: Omission[] = ['configuration values', 'environment variables', 'per-object digests']
+  for (const step of steps) {
+    if (size(fitted) <= RELEASE_MAX_BYTES) break
+    const omitted = [...(fitted.omitted ?? []), step]
+    fitted =
+      step === 'per-object digests'
+        ? { ...fitted, objectDigests: {}, omitted }
+        : { ...fitted, config: summariseLike(fitted.config, omitted), omitted }
+  }
+  return fitted
+}
+
+/** A warning when the record had to be shrunk, or is still too large to pass on. Pure. */
+export function releaseSizeWarning(record: ReleaseRecord, json: string): string | undefined {
   const bytes = Buffer.byteLength(json)
-  if (bytes <= RELEASE_WARN_BYTES) return undefined
-  return `The release output is ${Math.round(bytes / 1024)} KiB; GitHub keeps at most 1 MB of outputs per job, so the next stage's promote-from may get nothing. Large ConfigMaps are the usual cause: move bulky data out of the stage's manifests.`
+  if (bytes > RELEASE_MAX_BYTES)
+    return `The release output is ${Math.round(bytes / 1024)} KiB even with ${record.omitted?.join(', ')} summarised; the next stage's promote-from cannot take more than ${RELEASE_MAX_BYTES / 1024} KiB (one environment variable). Too many objects or containers in one stage: split it.`
+  if (record.omitted?.length)
+    return `The release output would exceed ${RELEASE_MAX_BYTES / 1024} KiB (the next job receives it as one environment variable): ${record.omitted.join(', ')} are summarised as digests, so parity can only say that they differ, not where. Large ConfigMaps are the usual cause: move bulky data out of the stage's manifests.`
+  return undefined
 }
 
 /** Friendly names for fields that differ per environment by design. */

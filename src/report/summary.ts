@@ -4,6 +4,8 @@
  * every piece of outside text escaped.
  */
 import { formatDuration } from '../duration.js'
+import { withoutCredentials } from '../redact.js'
+import type { TargetAnswer } from '../smoke/run.js'
 import { escapeHtml } from './html.js'
 import { stageResult, type StageRecord, type ResourceRecord } from './record.js'
 
@@ -49,7 +51,8 @@ function links(record: StageRecord): string {
     )
   }
   if (record.runUrl) parts.push(`<a href="${escapeHtml(record.runUrl)}">workflow run</a>`)
-  if (record.environmentUrl) parts.push(`<a href="${escapeHtml(record.environmentUrl)}">environment</a>`)
+  if (record.environmentUrl)
+    parts.push(`<a href="${escapeHtml(withoutCredentials(record.environmentUrl))}">environment</a>`)
   if (record.clusterVersion) parts.push(`cluster ${escapeHtml(record.clusterVersion)}`)
   return parts.length ? `${parts.join(' · ')}\n\n` : ''
 }
@@ -108,8 +111,26 @@ function imagesSection(record: StageRecord): string {
   return `### Images\n\n${table(['Workload', 'Container', 'Image', 'Running digest'], rows)}\n`
 }
 
+/** When each service the checks asked first answered at all (it may need a moment after a rollout). */
+function firstAnswers(smoke: readonly TargetAnswer[]): string {
+  const targets = new Map<string, number | undefined>()
+  for (const r of smoke) {
+    if (r.target === undefined) continue
+    if (!targets.has(r.target) || targets.get(r.target) === undefined)
+      targets.set(r.target, r.targetAnsweredAfterMs)
+  }
+  return [...targets]
+    .map(
+      ([target, after]) =>
+        `<p>Service ${code(target)} ${after === undefined ? 'never answered' : `first answered after ${formatDuration(after)}`}</p>\n\n`
+    )
+    .join('')
+}
+
 function smokeSection(record: StageRecord): string {
   if (!record.smoke?.length) return ''
+  // Results from runSmokeChecks carry when their service first answered (smoke/run.ts).
+  const answers = firstAnswers(record.smoke as readonly TargetAnswer[])
   const rows = record.smoke.map(r => [
     escapeHtml(r.name),
     r.passed ? '✅ passed' : '❌ failed',
@@ -118,7 +139,7 @@ function smokeSection(record: StageRecord): string {
     r.lastStatus !== undefined ? String(r.lastStatus) : '—',
     r.reason ? escapeHtml(r.reason) : ''
   ])
-  let out = `### Smoke checks\n\n${table(['Check', 'Result', 'Attempts', 'Duration', 'Last status', 'Details'], rows)}\n`
+  let out = `### Smoke checks\n\n${answers}${table(['Check', 'Result', 'Attempts', 'Duration', 'Last status', 'Details'], rows)}\n`
   for (const failed of record.smoke.filter(r => !r.passed && (r.bodyExcerpt || r.output))) {
     const title = failed.output !== undefined ? 'output' : 'response body (first 2 KB)'
     out += `<details><summary>${escapeHtml(failed.name)}: ${title}</summary>\n\n<pre>${escapeHtml(failed.output ?? failed.bodyExcerpt ?? '')}</pre>\n\n</details>\n\n`

@@ -1,7 +1,20 @@
-/** Does a response meet a check's expectations? Each unmet one becomes a line. Pure. */
-import { canonicalJson } from '../canonical.js'
+/**
+ * Does a response meet a check's expectations? Each unmet one becomes a line. Pure but
+ * for jq, which must have been loaded (see jq.ts). JSON assertions follow jq's
+ * semantics (jsonvalue.ts); regular expressions are RE2, matched in linear time (regex.ts).
+ */
 import { REDACTED, SENSITIVE_HEADERS } from '../redact.js'
+import { checkJq } from './jq.js'
 import { resolveJsonPath } from './jsonpath.js'
+import {
+  MAX_JSON_DEPTH,
+  jsonContains,
+  jsonEqual,
+  jsonLength,
+  jsonType,
+  nestedDeeperThan
+} from './jsonvalue.js'
+import { regexTest } from './regex.js'
 import type { HttpExpectation, JsonAssertion } from './types.js'
 
 export interface ObservedResponse {
@@ -12,18 +25,10 @@ export interface ObservedResponse {
 }
 
 function show(value: unknown): string {
+  // JSON.stringify would show Infinity and NaN (from YAML) as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value)
   const text = JSON.stringify(value)
   return text === undefined ? 'undefined' : text.length > 120 ? `${text.slice(0, 117)}...` : text
-}
-
-function typeOf(value: unknown): string {
-  if (value === null) return 'null'
-  return Array.isArray(value) ? 'array' : typeof value
-}
-
-/** Key order does not matter in JSON objects. */
-function deepEqual(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b)
 }
 
 export function checkJsonAssertion(document: unknown, assertion: JsonAssertion): string | undefined {
@@ -35,23 +40,25 @@ export function checkJsonAssertion(document: unknown, assertion: JsonAssertion):
     return `${at}: not found in the response`
   }
   if (!found) return undefined
-  if ('equals' in assertion && !deepEqual(value, assertion.equals))
+  if ('equals' in assertion && !jsonEqual(value, assertion.equals))
     return `${at}: expected ${show(assertion.equals)}, got ${show(value)}`
-  if (assertion.type !== undefined && typeOf(value) !== assertion.type)
-    return `${at}: expected type ${assertion.type}, got ${typeOf(value)}`
+  // YAML reads `type: null` as null, not as the name "null".
+  const type = assertion.type === undefined ? undefined : (assertion.type ?? 'null')
+  if (type !== undefined && jsonType(value) !== type)
+    return `${at}: expected type ${type}, got ${jsonType(value)}`
   if (
     assertion.matches !== undefined &&
-    !(typeof value === 'string' && new RegExp(assertion.matches).test(value))
+    !(typeof value === 'string' && regexTest(assertion.matches, value))
   ) {
     return `${at}: expected to match /${assertion.matches}/, got ${show(value)}`
   }
-  if ('contains' in assertion) {
-    const ok = Array.isArray(value)
-      ? value.some(item => deepEqual(item, assertion.contains))
-      : typeof value === 'string' &&
-        typeof assertion.contains === 'string' &&
-        value.includes(assertion.contains)
-    if (!ok) return `${at}: expected to contain ${show(assertion.contains)}, got ${show(value)}`
+  if ('contains' in assertion && !jsonContains(value, assertion.contains)) {
+    // jq: an array contains an array ([1,2] | contains([1])), never a bare element.
+    const hint =
+      Array.isArray(value) && !Array.isArray(assertion.contains)
+        ? ` (as in jq, write the element in a list: contains: [${show(assertion.contains)}])`
+        : ''
+    return `${at}: expected to contain ${show(assertion.contains)}, got ${show(value)}${hint}`
   }
   for (const [op, bound] of [
     ['gt', assertion.gt],
@@ -72,31 +79,40 @@ export function checkJsonAssertion(document: unknown, assertion: JsonAssertion):
     if (!ok) return `${at}: expected ${op} ${bound}, got ${show(value)}`
   }
   if (assertion.length !== undefined) {
-    const length =
-      Array.isArray(value) || typeof value === 'string'
-        ? value.length
-        : value && typeof value === 'object'
-          ? Object.keys(value).length
-          : undefined
+    const length = jsonLength(value)
     if (length !== assertion.length)
       return `${at}: expected length ${assertion.length}, got ${length === undefined ? show(value) : length}`
   }
-  if (assertion.oneOf !== undefined && !assertion.oneOf.some(option => deepEqual(option, value))) {
+  if (assertion.oneOf !== undefined && !assertion.oneOf.some(option => jsonEqual(value, option))) {
     return `${at}: expected one of ${show(assertion.oneOf)}, got ${show(value)}`
   }
   return undefined
 }
 
 function checkJsonBody(expectation: HttpExpectation, body: string): string[] {
+  // Checked before parsing: walking a value nested 100,000 deep would overflow the stack,
+  // and the error would escape as if the request had failed.
+  if (nestedDeeperThan(body, MAX_JSON_DEPTH))
+    return [`body: nested deeper than ${MAX_JSON_DEPTH} levels, the limit for JSON assertions`]
   let document: unknown
   try {
     document = JSON.parse(body)
   } catch (error) {
     return [`body: expected JSON, got something else (${(error as Error).message})`]
   }
-  return expectation.json
-    .map(assertion => checkJsonAssertion(document, assertion))
-    .filter((p): p is string => p !== undefined)
+  const problems: string[] = []
+  for (const assertion of expectation.json) {
+    try {
+      const problem =
+        'jq' in assertion ? checkJq(body, assertion.jq) : checkJsonAssertion(document, assertion)
+      if (problem !== undefined) problems.push(problem)
+    } catch (error) {
+      // Whatever goes wrong in an assertion fails the assertion, not the request.
+      const at = 'jq' in assertion ? `jq '${assertion.jq}'` : assertion.path
+      problems.push(`${at}: could not be checked (${(error as Error).message})`)
+    }
+  }
+  return problems
 }
 
 /** Every unmet expectation, as "what: expected ..., got ..." lines; empty when the response passes. */
@@ -111,7 +127,7 @@ export function checkResponse(expectation: HttpExpectation, response: ObservedRe
     )
   for (const [name, pattern] of Object.entries(expectation.headers)) {
     const value = response.headers[name.toLowerCase()]
-    if (value === undefined || !new RegExp(pattern).test(value))
+    if (value === undefined || !regexTest(pattern, value))
       problems.push(
         `header ${name}: expected to match /${pattern}/, got ${value === undefined ? 'none' : SENSITIVE_HEADERS.has(name.toLowerCase()) ? REDACTED : show(value)}`
       )
@@ -119,7 +135,7 @@ export function checkResponse(expectation: HttpExpectation, response: ObservedRe
   if (expectation.body?.contains !== undefined && !response.body.includes(expectation.body.contains)) {
     problems.push(`body: expected to contain ${show(expectation.body.contains)}`)
   }
-  if (expectation.body?.matches !== undefined && !new RegExp(expectation.body.matches).test(response.body)) {
+  if (expectation.body?.matches !== undefined && !regexTest(expectation.body.matches, response.body)) {
     problems.push(`body: expected to match /${expectation.body.matches}/`)
   }
   if (expectation.json.length) problems.push(...checkJsonBody(expectation, response.body))

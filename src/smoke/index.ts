@@ -6,6 +6,7 @@ import { defaultSmokeSpec, parseSmokeSpec } from './spec.js'
 import type { SmokeSpec } from './types.js'
 
 export { runSmokeChecks, type SmokeOptions } from './run.js'
+export { prepareSmokeSpec } from './spec.js'
 export type { SmokeResult, SmokeSpec } from './types.js'
 
 /**

@@ -6,15 +6,29 @@
  * only when the request never reached it (see reach.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { redact, redactAndCut, SENSITIVE_HEADERS } from '../redact.js'
+import { isSensitiveHeader, redact, redactAndCut, redactJson, REDACTED } from '../redact.js'
 import { mapConcurrent } from '../concurrency.js'
 import { formatDuration } from '../duration.js'
-import { checkResponse } from './expect.js'
-import { interpolate } from './interpolate.js'
+import { checkResponse, type ObservedResponse } from './expect.js'
+import { interpolate, requireReferences } from './interpolate.js'
 import { createDispatcher, send, type TlsOptions } from './http.js'
 import { FirstAnswers, neverReachedServer } from './reach.js'
 import { runScript } from './script.js'
-import type { HttpCheck, ScriptCheck, SmokeCheck, SmokeResult, SmokeSpec } from './types.js'
+import type { HttpCheck, HttpExpectation, ScriptCheck, SmokeCheck, SmokeResult, SmokeSpec } from './types.js'
+
+/** When the service an HTTP check asked first answered at all, for the summary. */
+export interface TargetAnswer {
+  /** The origin (scheme://host:port) the check asked, redacted. */
+  target?: string
+  /**
+   * Milliseconds from the start of the smoke checks until that origin first
+   * answered (any HTTP status); absent when it never answered.
+   */
+  targetAnsweredAfterMs?: number
+}
+
+/** A check's result, with when its service first answered (HTTP checks). */
+export type SmokeCheckResult = SmokeResult & TargetAnswer
 
 export interface SmokeOptions {
   baseUrl?: string
@@ -62,7 +76,7 @@ function prepareRequest(check: HttpCheck, options: SmokeOptions): PreparedReques
   // Credential headers are never shown; other long header values are treated as secrets too,
   // since tokens travel under many names.
   const sent = Object.entries(headers)
-    .filter(([name, value]) => SENSITIVE_HEADERS.has(name.toLowerCase()) || value.length >= 8)
+    .filter(([name, value]) => isSensitiveHeader(name) || value.length >= 8)
     .map(([, value]) => value)
   let body =
     check.body === undefined ? undefined : interpolate(check.body, options.env, `check "${check.name}" body`)
@@ -73,7 +87,7 @@ function prepareRequest(check: HttpCheck, options: SmokeOptions): PreparedReques
   return { url, headers, body, secrets: [...options.secrets, ...sent] }
 }
 
-type Outcome = Omit<SmokeResult, 'name' | 'type' | 'attempts' | 'durationMs' | 'passed' | 'line'>
+type Outcome = Omit<SmokeCheckResult, 'name' | 'type' | 'attempts' | 'durationMs' | 'passed' | 'line'>
 
 function result(
   check: SmokeCheck,
@@ -81,7 +95,7 @@ function result(
   attempts: number,
   passed: boolean,
   outcome: Outcome
-): SmokeResult {
+): SmokeCheckResult {
   return {
     name: check.name,
     type: check.type,
@@ -100,7 +114,69 @@ interface HttpContext {
   probedOrigins: Set<string>
 }
 
-async function runHttp(check: HttpCheck, options: SmokeOptions, context: HttpContext): Promise<SmokeResult> {
+/**
+ * A body as it may be shown: every secret redacted, and a JSON body still JSON
+ * with its numbers as written whenever redacting it as text allows.
+ */
+function redactedBody(body: string, secrets: readonly string[]): string {
+  const text = redact(body, secrets)
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    // Not JSON, or text redaction broke it (a secret inside a number, or across quotes).
+    try {
+      return JSON.stringify(redactJson(JSON.parse(body), secrets))
+    } catch {
+      return text
+    }
+  }
+  // A string the server escaped ("\u003c") hides a secret from text redaction: then value by value.
+  const deep = JSON.stringify(redactJson(parsed, secrets))
+  return deep === JSON.stringify(parsed) ? text : deep
+}
+
+/** The response as it may be shown: every secret redacted, credential headers blanked. */
+function redactedResponse(response: ObservedResponse, secrets: readonly string[]): ObservedResponse {
+  const headers = Object.fromEntries(
+    Object.entries(response.headers).map(([name, value]) => [
+      name,
+      isSensitiveHeader(name) ? REDACTED : redact(value, secrets)
+    ])
+  )
+  return { ...response, body: redactedBody(response.body, secrets), headers }
+}
+
+/**
+ * What was wrong, with no part of a secret. The messages quote response values
+ * cut to a length (and JSON.parse quotes the start of a body): a secret cut in
+ * two would no longer be found by redact. So the messages are made again from
+ * the redacted response, where every cut falls on text already redacted. When
+ * redaction changes which expectations fail, the values are left out instead.
+ */
+function describeProblems(
+  expectation: HttpExpectation,
+  problems: string[],
+  view: ObservedResponse,
+  secrets: readonly string[]
+): string {
+  if (secrets.length === 0) return problems.join('; ')
+  const shown = checkResponse(expectation, view)
+  const stem = (problem: string) => problem.split(', got ')[0]
+  const same = shown.length === problems.length && shown.every((p, i) => stem(p) === stem(problems[i]))
+  const lines = same
+    ? shown
+    : problems.map(p =>
+        p === stem(p) ? p : `${stem(p)}, got a value not shown (the response holds a secret)`
+      )
+  return redact(lines.join('; '), secrets)
+}
+
+async function runHttp(
+  check: HttpCheck,
+  options: SmokeOptions,
+  context: HttpContext
+): Promise<{ result: SmokeCheckResult; origin?: string }> {
   const started = Date.now()
   const deadline = started + check.timeoutMs
   let request: PreparedRequest
@@ -108,10 +184,13 @@ async function runHttp(check: HttpCheck, options: SmokeOptions, context: HttpCon
     request = prepareRequest(check, options)
   } catch (error) {
     // One check that cannot be built fails alone; the others still run.
-    return result(check, started, 0, false, { reason: redact((error as Error).message, options.secrets) })
+    return {
+      result: result(check, started, 0, false, { reason: redact((error as Error).message, options.secrets) })
+    }
   }
   const { url, headers, body, secrets } = request
   const origin = new URL(url).origin
+  const target = redact(origin, secrets)
   if (!check.retry && context.probedOrigins.has(origin)) await context.answers.wait(origin, deadline)
   let attempts = 0
   let last: Outcome = {}
@@ -124,16 +203,22 @@ async function runHttp(check: HttpCheck, options: SmokeOptions, context: HttpCon
         context.dispatcher,
         url,
         { method: check.method, headers, body },
-        deadline - Date.now()
+        deadline - Date.now(),
+        // A redirect to another origin carries none of the configured secrets.
+        { secrets: options.secrets }
       )
       context.answers.answered(origin)
       const problems = checkResponse(check.expect, response)
       if (problems.length === 0)
-        return result(check, started, attempts, true, { lastStatus: response.status })
+        return {
+          origin,
+          result: result(check, started, attempts, true, { lastStatus: response.status, target })
+        }
+      const view = secrets.length ? redactedResponse(response, secrets) : response
       last = {
         lastStatus: response.status,
-        bodyExcerpt: redactAndCut(response.body, secrets, EXCERPT_LIMIT),
-        reason: redact(problems.join('; '), secrets)
+        bodyExcerpt: redactAndCut(view.body, secrets, EXCERPT_LIMIT),
+        reason: describeProblems(check.expect, problems, view, secrets)
       }
     } catch (error) {
       reached = !neverReachedServer(error)
@@ -152,12 +237,13 @@ async function runHttp(check: HttpCheck, options: SmokeOptions, context: HttpCon
     if ((!check.retry && reached) || Date.now() + check.intervalMs >= deadline) break
     await sleep(check.intervalMs)
   }
-  return result(check, started, attempts, false, last)
+  return { origin, result: result(check, started, attempts, false, { ...last, target }) }
 }
 
 /**
  * What `${NAME}` and scripts may read: the job's environment without the
  * action's own inputs (INPUT_KUBECONFIG, INPUT_GITHUB-TOKEN), plus SMOKE_URL.
+ * A script gets these as its environment, never spliced into its command.
  */
 function checkEnvironment(options: SmokeOptions): Record<string, string> {
   const env: Record<string, string> = {}
@@ -166,7 +252,13 @@ function checkEnvironment(options: SmokeOptions): Record<string, string> {
   return env
 }
 
-async function runScriptCheck(check: ScriptCheck, options: SmokeOptions): Promise<SmokeResult> {
+/**
+ * A `run:` command goes to bash as written: `${NAME}` and `$SMOKE_URL` are
+ * expanded by bash from its environment, as data that is never parsed as code
+ * (a value with `;`, `$(...)`, backticks, quotes or newlines stays a value).
+ * Splicing values into the command text would run them.
+ */
+async function runScriptCheck(check: ScriptCheck, options: SmokeOptions): Promise<SmokeCheckResult> {
   const started = Date.now()
   const deadline = started + check.timeoutMs
   const env = options.env as Record<string, string>
@@ -175,8 +267,9 @@ async function runScriptCheck(check: ScriptCheck, options: SmokeOptions): Promis
     attempts++
     let outcome: Awaited<ReturnType<typeof runScript>>
     try {
-      const command = interpolate(check.run, env, `check "${check.name}" run`)
-      outcome = await runScript(command, env, options.workspace, deadline - Date.now())
+      // A ${NAME} that is not set fails this check alone, as in every other field.
+      requireReferences(check.run, env, `check "${check.name}" run`)
+      outcome = await runScript(check.run, env, options.workspace, deadline - Date.now())
     } catch (error) {
       // A check that cannot run fails alone; the others still run.
       return result(check, started, attempts, false, {
@@ -213,26 +306,62 @@ function retriedOrigins(spec: SmokeSpec, options: SmokeOptions): Set<string> {
   return origins
 }
 
-export async function runSmokeChecks(spec: SmokeSpec, options: SmokeOptions): Promise<SmokeResult[]> {
-  const checked = { ...options, env: checkEnvironment(options) }
+/** The password (or lone token) of the base URL's `user:password@`, as written and decoded: secrets too. */
+function baseUrlCredentials(baseUrl: string | undefined): string[] {
+  if (!baseUrl) return []
+  let url: URL
+  try {
+    url = new URL(baseUrl)
+  } catch {
+    return []
+  }
+  const decode = (text: string) => {
+    try {
+      return decodeURIComponent(text)
+    } catch {
+      return text
+    }
+  }
+  const found = new Set<string>()
+  // A userinfo without a password is usually a token (https://<token>@host).
+  const secret = url.password || url.username
+  if (secret) for (const value of [secret, decode(secret)]) found.add(value)
+  if (url.username && url.password) found.add(`${url.username}:${url.password}`)
+  return [...found]
+}
+
+/**
+ * Runs every check. Each HTTP check's result says when its service (origin)
+ * first answered at all: `target` and `targetAnsweredAfterMs`.
+ */
+export async function runSmokeChecks(spec: SmokeSpec, options: SmokeOptions): Promise<SmokeCheckResult[]> {
+  const secrets = [...options.secrets, ...baseUrlCredentials(options.baseUrl)]
+  const checked = { ...options, secrets, env: checkEnvironment(options) }
   const context: HttpContext = {
     dispatcher: createDispatcher(options.tls),
     answers: new FirstAnswers(),
     probedOrigins: retriedOrigins(spec, checked)
   }
   try {
-    const results = await mapConcurrent(spec.checks, options.concurrency ?? 8, (check: SmokeCheck) =>
-      check.type === 'script' ? runScriptCheck(check, checked) : runHttp(check, checked, context)
+    const runs = await mapConcurrent(spec.checks, options.concurrency ?? 8, (check: SmokeCheck) =>
+      check.type === 'script'
+        ? runScriptCheck(check, checked).then(result => ({ result, origin: undefined }))
+        : runHttp(check, checked, context)
     )
     for (const origin of new Set([...context.probedOrigins])) {
       const after = context.answers.afterMs(origin)
+      const shown = redact(origin, secrets)
       options.log(
         after === undefined
-          ? `smoke: ${origin} never answered`
-          : `smoke: ${origin} first answered after ${formatDuration(after)}`
+          ? `smoke: ${shown} never answered`
+          : `smoke: ${shown} first answered after ${formatDuration(after)}`
       )
     }
-    return results
+    // Once every check is done: a check that gave up early still learns when its service answered.
+    return runs.map(({ result, origin }) => {
+      const after = origin === undefined ? undefined : context.answers.afterMs(origin)
+      return after === undefined ? result : { ...result, targetAnsweredAfterMs: after }
+    })
   } finally {
     await context.dispatcher.close()
   }

@@ -1,12 +1,24 @@
 /**
  * The smoke checks file (or inline YAML), parsed and validated strictly: an
- * error names the file, the check and the field, with the line. Pure.
+ * error names the file, the check and the field, with the line. Pure, except that
+ * a file with a jq assertion starts loading jq (see prepareSmokeSpec).
  */
 import { LineCounter, parseDocument, isMap, isSeq, type Node, type YAMLMap } from 'yaml'
 import { StageError } from '../errors.js'
 import { parseDuration } from '../duration.js'
+import { jqCompileProblem, loadJq, preloadJq } from './jq.js'
 import { parseJsonPath } from './jsonpath.js'
-import type { HttpCheck, JsonAssertion, JsonType, ScriptCheck, SmokeCheck, SmokeSpec } from './types.js'
+import { hasNonFiniteNumber } from './jsonvalue.js'
+import { regexProblem } from './regex.js'
+import type {
+  HttpCheck,
+  JqAssertion,
+  JsonAssertion,
+  JsonType,
+  ScriptCheck,
+  SmokeCheck,
+  SmokeSpec
+} from './types.js'
 
 export const DEFAULT_TIMEOUT_MS = 60_000
 export const DEFAULT_INTERVAL_MS = 2_000
@@ -39,8 +51,10 @@ const ASSERTION_FIELDS = new Set([
   'lte',
   'length',
   'type',
-  'oneOf'
+  'oneOf',
+  'jq'
 ])
+const MATCHERS = 'equals, exists, matches, contains, gt, gte, lt, lte, length, type or oneOf'
 const JSON_TYPES = new Set(['string', 'number', 'boolean', 'object', 'array', 'null'])
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 
@@ -117,45 +131,66 @@ class SpecReader {
     return result
   }
 
+  /** An RE2 regular expression: no lookaround, no backreferences (see regex.ts). */
   regex(pattern: unknown, where: string, node?: Node): string {
     if (typeof pattern !== 'string') this.fail(where, 'must be a regular expression string', node)
-    try {
-      new RegExp(pattern)
-    } catch (error) {
-      this.fail(where, `invalid regular expression: ${(error as Error).message}`, node)
-    }
+    const problem = regexProblem(pattern)
+    if (problem) this.fail(where, problem, node)
     return pattern
   }
 }
 
-function assertion(reader: SpecReader, node: unknown, where: string): JsonAssertion {
+function jqAssertion(reader: SpecReader, map: YAMLMap, where: string): JqAssertion {
+  const node = reader.nodeOf(map, 'jq')
+  const others = map.items
+    .map(pair => String((pair.key as { value?: unknown }).value))
+    .filter(key => key !== 'jq')
+  if (others.length)
+    reader.fail(
+      where,
+      `jq cannot be combined with ${others.join(', ')} (the expression can test the path itself: jq: '.version | test("^1")')`,
+      map
+    )
+  const jq = map.get('jq')
+  if (typeof jq !== 'string' || !jq.trim())
+    reader.fail(`${where} jq`, "must be a jq expression, such as '.connected == true'", node)
+  return { jq, line: reader.lineOf(node) }
+}
+
+function assertion(reader: SpecReader, node: unknown, where: string): JsonAssertion | JqAssertion {
   const map = reader.mapOf(node, where)
+  if (map.has('jq')) return jqAssertion(reader, map, where)
   reader.onlyFields(map, ASSERTION_FIELDS, where)
   const value = map.toJSON() as Record<string, unknown>
   if (typeof value.path !== 'string')
-    reader.fail(`${where} path`, 'is required (a jq-style path such as .version)', map)
+    reader.fail(`${where} path`, 'is required (a jq-style path such as .version), or use jq:', map)
   try {
     parseJsonPath(value.path)
   } catch (error) {
     reader.fail(`${where} path`, (error as Error).message, reader.nodeOf(map, 'path'))
   }
   const checks = Object.keys(value).filter(k => k !== 'path')
-  if (checks.length === 0)
-    reader.fail(
-      where,
-      'needs a matcher: equals, exists, matches, contains, gt, gte, lt, lte, length, type or oneOf',
-      map
-    )
+  if (checks.length === 0) reader.fail(where, `needs a matcher: ${MATCHERS}`, map)
   for (const key of ['gt', 'gte', 'lt', 'lte', 'length']) {
     if (key in value && typeof value[key] !== 'number')
       reader.fail(`${where} ${key}`, 'must be a number', reader.nodeOf(map, key))
   }
   if ('exists' in value && typeof value.exists !== 'boolean')
     reader.fail(`${where} exists`, 'must be true or false', reader.nodeOf(map, 'exists'))
+  // `type: null` is YAML's null: it means the type named "null".
+  if ('type' in value && value.type === null) value.type = 'null'
   if ('type' in value && !JSON_TYPES.has(String(value.type)))
     reader.fail(`${where} type`, `must be one of ${[...JSON_TYPES].join(', ')}`, reader.nodeOf(map, 'type'))
   if ('oneOf' in value && !Array.isArray(value.oneOf))
     reader.fail(`${where} oneOf`, 'must be a list', reader.nodeOf(map, 'oneOf'))
+  for (const key of ['equals', 'contains', 'oneOf']) {
+    if (key in value && hasNonFiniteNumber(value[key]))
+      reader.fail(
+        `${where} ${key}`,
+        'can never match: JSON has no Infinity or NaN (.inf, .nan in YAML)',
+        reader.nodeOf(map, key)
+      )
+  }
   if ('matches' in value) reader.regex(value.matches, `${where} matches`, reader.nodeOf(map, 'matches'))
   return value as unknown as JsonAssertion & { type?: JsonType }
 }
@@ -229,8 +264,13 @@ function httpCheck(
     ? jsonNode.items.map((item, i) => assertion(reader, item, `${where} expect.json[${i}]`))
     : []
   const headers = expectMap ? reader.stringMap(expectMap, 'headers', `${where} expect`) : {}
+  const headersNode = expectMap?.get('headers', true)
   for (const [header, pattern] of Object.entries(headers))
-    reader.regex(pattern, `${where} expect.headers.${header}`)
+    reader.regex(
+      pattern,
+      `${where} expect.headers.${header}`,
+      isMap(headersNode) ? reader.nodeOf(headersNode, header) : undefined
+    )
   const bodyNode = expectMap?.get('body', true)
   let bodyExpectation: HttpCheck['expect']['body']
   if (bodyNode !== undefined) {
@@ -326,7 +366,50 @@ export function parseSmokeSpec(text: string, source: string): SmokeSpec {
     }
     return httpCheck(reader, map, name, where, checkTimeout, checkInterval, line)
   })
+  // The checks run after the rollout: by then jq, when a check needs it, has long loaded.
+  if (jqAssertions({ source, checks }).length) preloadJq()
   return { source, checks }
+}
+
+function jqAssertions(spec: SmokeSpec): { assertion: JqAssertion; where: string }[] {
+  return spec.checks.flatMap(check =>
+    check.type === 'http'
+      ? check.expect.json.flatMap((assertion, i) =>
+          'jq' in assertion ? [{ assertion, where: `check "${check.name}" expect.json[${i}] jq` }] : []
+        )
+      : []
+  )
+}
+
+/**
+ * What a parsed spec needs before its checks run: loads jq when some check has a jq
+ * assertion (only then), and compiles each expression, so that one that does not
+ * compile is refused like any other error in the file (file, line, check, field).
+ */
+export async function prepareSmokeSpec(spec: SmokeSpec): Promise<void> {
+  const assertions = jqAssertions(spec)
+  if (!assertions.length) return
+  let jq: Awaited<ReturnType<typeof loadJq>>
+  try {
+    jq = await loadJq()
+  } catch (error) {
+    throw new StageError(
+      'InvalidSmokeSpec',
+      `${spec.source}: jq could not be loaded: ${(error as Error).message}`,
+      {
+        location: { file: spec.source }
+      }
+    )
+  }
+  for (const { assertion, where } of assertions) {
+    const problem = jqCompileProblem(jq, assertion.jq)
+    if (problem)
+      throw new StageError(
+        'InvalidSmokeSpec',
+        `${spec.source}${assertion.line ? `:${assertion.line}` : ''}: ${where}: ${problem}`,
+        { location: { file: spec.source, line: assertion.line } }
+      )
+  }
 }
 
 /** With only a base URL: GET /healthz must answer 2xx. */

@@ -16,11 +16,18 @@ export interface JsonAssertion {
   oneOf?: unknown[]
 }
 
+/** `jq: <expression>`: passes when jq outputs at least one value and all of them are truthy. */
+export interface JqAssertion {
+  jq: string
+  /** Line of the expression in its file, for errors found when jq compiles it. */
+  line?: number
+}
+
 export interface HttpExpectation {
   /** Accepted statuses; empty means any 2xx. */
   status: number[]
-  json: JsonAssertion[]
-  /** Header name → regex its value must match. */
+  json: (JsonAssertion | JqAssertion)[]
+  /** Header name → RE2 regex its value must match. */
   headers: Record<string, string>
   body?: { contains?: string; matches?: string }
   maxDurationMs?: number

@@ -1,10 +1,14 @@
 import {
   buildRelease,
   configFingerprint,
+  fingerprintValue,
+  fitRelease,
+  RELEASE_MAX_BYTES,
   releaseSizeWarning,
-  splitExpected
+  splitExpected,
+  summariseLike
 } from '../../../src/promote/release.js'
-import { checkPromotion, parseRelease } from '../../../src/promote/guard.js'
+import { checkPromotion, missingPromotionError, parseRelease } from '../../../src/promote/guard.js'
 import { compareParity } from '../../../src/promote/parity.js'
 import type { KubeObject } from '../../../src/manifests/types.js'
 
@@ -89,7 +93,7 @@ describe('release record', () => {
       '<Secret db-credentials-staging key password>'
     )
     expect(record.config.configMaps['shop-config']).toEqual({
-      APP_ENV: 'staging',
+      APP_ENV: '{env}',
       FEATURE_NEW_CHECKOUT: 'on'
     })
     expect(parseRelease(JSON.stringify(record))).toEqual(record)
@@ -173,7 +177,10 @@ describe('parity', () => {
     expected: [] as string[]
   }
   const here = (objects: KubeObject[]) =>
-    [configFingerprint(objects), release('production', objects).objectDigests] as const
+    [
+      configFingerprint(objects, { environment: 'production', salt: 'c0ffee' }),
+      release('production', objects).objectDigests
+    ] as const
 
   it('finds nothing when only environment names and declared fields differ', () => {
     expect(compareParity(upstream, ...here(app('production', { replicas: 10 })), options)).toEqual([])
@@ -219,10 +226,127 @@ describe('parity', () => {
 })
 
 describe('release size', () => {
-  it('warns only when the release could crowd out the job outputs', () => {
-    expect(releaseSizeWarning('{"small":true}')).toBeUndefined()
-    expect(releaseSizeWarning('x'.repeat(600 * 1024))).toMatch(
-      /^The release output is 600 KiB; GitHub keeps at most 1 MB/
+  const bulky = (environment: string, value: string) =>
+    app(environment).map(o =>
+      o.kind === 'ConfigMap'
+        ? {
+            ...o,
+            data: Object.fromEntries(
+              Array.from({ length: 3000 }, (_, i) => [`KEY_${i}`, `${value}-${i}-xxxxxxxxxx`])
+            )
+          }
+        : o
+    )
+
+  it('stays whole when small, and says nothing', () => {
+    const record = release('staging', app('staging'))
+    expect(fitRelease(record)).toEqual(record)
+    expect(releaseSizeWarning(record, JSON.stringify(record))).toBeUndefined()
+  })
+
+  it('summarises configuration values to stay under the cap, and says what it left out', () => {
+    const fitted = fitRelease(release('staging', bulky('staging', 'a')))
+    const json = JSON.stringify(fitted)
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(RELEASE_MAX_BYTES)
+    expect(fitted.omitted).toEqual(['configuration values'])
+    expect(Object.keys(fitted.config.configMaps['shop-config'])).toEqual(['*'])
+    expect(releaseSizeWarning(fitted, json)).toMatch(/configuration values are summarised as digests/)
+  })
+
+  it('still tells a difference in a summarised ConfigMap, comparing like with like', () => {
+    const upstream = fitRelease(release('staging', bulky('staging', 'a')))
+    const options = { environment: 'production', environmentNames: ['staging', 'production'], expected: [] }
+    const fingerprint = (value: string) =>
+      summariseLike(
+        configFingerprint(bulky('production', value), { environment: 'production', salt: 'c0ffee' }),
+        upstream.omitted
+      )
+    expect(compareParity(upstream, fingerprint('a'), {}, options)).toEqual([])
+    expect(compareParity(upstream, fingerprint('b'), {}, options).map(d => d.path)).toEqual([
+      'ConfigMap/shop-config/*'
+    ])
+  })
+})
+
+describe('values in the release record', () => {
+  const options = { environment: 'staging', salt: 'c0ffee' }
+
+  it.each(['on', 'off', 'true', '42', '0.5', 'info', 'eu-west'])('keeps the flag-like %s readable', value => {
+    expect(fingerprintValue('FEATURE', value, options)).toBe(value)
+  })
+
+  it('writes its own environment name as {env}', () => {
+    expect(fingerprintValue('APP_ENV', 'staging', options)).toBe('{env}')
+  })
+
+  it.each([
+    ['DB_PASSWORD', 'hunter'],
+    ['API_TOKEN', 'abc'],
+    ['DATABASE_URL', 'postgres://u:p@db/shop'],
+    ['GREETING', 'a longer sentence with spaces'],
+    ['CODE', 'Xk29!q']
+  ])('keeps %s=%s as a digest only', (name, value) => {
+    const kept = fingerprintValue(name, value, options)
+    expect(kept).toMatch(/^sha256:[0-9a-f]{16}$/)
+    expect(kept).not.toContain(value)
+  })
+
+  it('digests equal values equally, so parity still compares them', () => {
+    expect(fingerprintValue('URL', 'https://staging.example.com', options)).toBe(
+      fingerprintValue('URL', 'https://production.example.com', { environment: 'production', salt: 'c0ffee' })
+    )
+    expect(fingerprintValue('URL', 'https://a', options)).not.toBe(
+      fingerprintValue('URL', 'https://b', options)
+    )
+  })
+
+  it('never carries a container env value that could be a password', () => {
+    const record = release('staging', app('staging', { extraEnv: { SMTP_PASSWORD: 'pa55-w0rd-canary' } }))
+    expect(JSON.stringify(record)).not.toContain('pa55-w0rd-canary')
+  })
+})
+
+describe('promotion guard, more', () => {
+  const upstream = release('staging', app('staging'))
+  const images = { 'Deployment/shop:shop': 'ghcr.io/example/shop:1.4.0' }
+
+  it('refuses a record without a commit', () => {
+    expect(
+      checkPromotion({ ...upstream, commit: undefined }, { commit: 'c0ffee', images }).problems
+    ).toContain('the staging record names no commit, so it cannot prove this commit passed there')
+  })
+
+  it('refuses a record from this same environment, aliases included', () => {
+    expect(
+      checkPromotion(release('stage', app('stage')), { commit: 'c0ffee', images, environment: 'staging' })
+        .problems[0]
+    ).toMatch(/this same environment \(stage\)/)
+  })
+
+  it('refuses a record from another environment than the required one', () => {
+    const problems = checkPromotion(release('dev', app('dev')), {
+      commit: 'c0ffee',
+      images,
+      environment: 'production',
+      requiredFrom: 'staging'
+    }).problems
+    expect(problems[0]).toBe('the record is from dev, but require-promotion-from says staging')
+  })
+
+  it('explains an empty promote-from where one is required', () => {
+    const error = missingPromotionError('staging')
+    expect(error.code).toBe('PromotionRefused')
+    expect(error.message).toMatch(/masked value or exceeds 1 MB/)
+  })
+
+  it.each([
+    ['images of the wrong type', { images: ['x'] }],
+    ['a result that is neither', { result: 'maybe' }],
+    ['a commit that is not text', { commit: 42 }],
+    ['config values that are not text', { config: { configMaps: { a: { b: 1 } }, env: {}, secrets: [] } }]
+  ])('reads %s as "not a release record", not as a bug', (_, change) => {
+    expect(() => parseRelease(JSON.stringify({ ...upstream, ...change }))).toThrow(
+      /not a kube-stage release record/
     )
   })
 })

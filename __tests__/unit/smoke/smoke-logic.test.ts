@@ -108,7 +108,11 @@ describe('expectations', () => {
     [{ path: '.connected', equals: true }, undefined],
     [{ path: '.connected', equals: false }, '.connected: expected false, got true'],
     [{ path: '.version', matches: '^1\\.' }, undefined],
-    [{ path: '.tags', contains: 'b' }, undefined],
+    [{ path: '.tags', contains: ['b'] }, undefined],
+    [
+      { path: '.tags', contains: 'b' },
+      '.tags: expected to contain "b", got ["a","b"] (as in jq, write the element in a list: contains: ["b"])'
+    ],
     [{ path: '.version', contains: 'x' }, '.version: expected to contain "x", got "1.4.0"'],
     [{ path: '.count', gt: 2, lte: 3 }, undefined],
     [{ path: '.count', lt: 3 }, '.count: expected lt 3, got 3'],

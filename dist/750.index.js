@@ -1,8 +1,8 @@
-export const id = 54;
-export const ids = [54];
+export const id = 750;
+export const ids = [750];
 export const modules = {
 
-/***/ 1054:
+/***/ 78750:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -11,20 +11,89 @@ __webpack_require__.r(__webpack_exports__);
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
   loadSmokeSpec: () => (/* binding */ loadSmokeSpec),
+  prepareSmokeSpec: () => (/* reexport */ prepareSmokeSpec),
   runSmokeChecks: () => (/* reexport */ runSmokeChecks)
 });
 
 // EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __webpack_require__(3024);
+var external_node_fs_ = __webpack_require__(73024);
 // EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __webpack_require__(6760);
+var external_node_path_ = __webpack_require__(76760);
 var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __webpack_require__(3916);
+var errors = __webpack_require__(83916);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __webpack_require__(8815);
+var dist = __webpack_require__(38815);
 // EXTERNAL MODULE: ./src/duration.ts
-var duration = __webpack_require__(7607);
+var duration = __webpack_require__(77607);
+;// CONCATENATED MODULE: ./src/smoke/jq.ts
+let engine;
+let loading;
+let loadError;
+/** Loads jq once per process (about 1 MB of WebAssembly); later calls return the same engine. */
+function loadJq() {
+    loading ??= __webpack_require__.e(/* import() */ 236).then(__webpack_require__.bind(__webpack_require__, 49236))
+        .then(module => module.loadJq())
+        .then(jq => (engine = jq), (error) => {
+        loadError = error;
+        throw error;
+    });
+    return loading;
+}
+/** Starts loading jq without waiting for it: checks run long after their file is read. */
+function preloadJq() {
+    // A failure is kept in loadError and reported by each jq assertion.
+    loadJq().catch(() => undefined);
+}
+function label(expression) {
+    const oneLine = expression.replace(/\s+/g, ' ').trim();
+    return `jq '${oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine}'`;
+}
+/** jq's first error line, without its "jq: " prefix and the name of its (virtual) input file. */
+function jqError(stderr, exitCode) {
+    const line = stderr
+        .split('\n')
+        .find(l => l.trim())
+        ?.replace(/^jq: /, '')
+        .replace(/ \(at \/dev\/stdin:\d+\)/, '')
+        .replace(/:$/, ''); // before jq's copy of the offending line
+    return line ?? `jq exited with code ${exitCode}`;
+}
+/**
+ * Why `expression` does not compile, or undefined when it does. It is compiled but
+ * not run: behind `empty |`, which outputs nothing, so nothing after it is evaluated,
+ * and an expression that would never end cannot hang the check of the file. (`|` binds
+ * loosest of jq's operators, so the whole expression is on its right. Module
+ * directives, import and include, are refused: the WebAssembly jq has no modules.)
+ */
+function jqCompileProblem(jq, expression) {
+    const { exitCode, stderr } = jq.raw('null', `empty |\n${expression}`, ['-n', '-c']);
+    if (exitCode === 0)
+        return undefined;
+    // Line numbers as the user wrote the expression: the wrapper is a line of its own.
+    return jqError(stderr, exitCode).replace(/\bline (\d+)/, (_, n) => `line ${Number(n) - 1}`);
+}
+/**
+ * What is wrong with `body` according to a jq assertion, or undefined when it passes.
+ * Synchronous: the engine must have been loaded (see loadJq and preloadJq).
+ */
+function checkJq(body, expression) {
+    const at = label(expression);
+    if (!engine)
+        return `${at}: ${loadError ? `jq could not be loaded (${loadError.message})` : 'jq has not finished loading'}`;
+    const { stdout, stderr, exitCode } = engine.raw(body, expression, ['-c']);
+    if (exitCode !== 0)
+        return `${at}: ${jqError(stderr, exitCode)}`;
+    // Compact output: one JSON value per line (newlines inside strings are escaped).
+    const outputs = stdout.split('\n').filter(line => line.trim());
+    if (outputs.length === 0)
+        return `${at}: expected true, got no output`;
+    const falsy = outputs.findIndex(output => output === 'false' || output === 'null');
+    if (falsy >= 0)
+        return `${at}: expected true, got ${outputs[falsy]}${outputs.length > 1 ? ` (output ${falsy + 1} of ${outputs.length})` : ''}`;
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/smoke/jsonpath.ts
 function parseJsonPath(path) {
     if (!path.startsWith('.'))
@@ -93,11 +162,187 @@ function resolveJsonPath(document, path) {
     return { found: true, value: current };
 }
 
+;// CONCATENATED MODULE: ./src/smoke/jsonvalue.ts
+/**
+ * JSON values compared the way jq compares them (checked against jq 1.6 and 1.8):
+ * equality, `contains`, `length` and type names. Pure; no JSON.stringify, so
+ * Infinity and NaN (which YAML has and JSON has not) never pass for null.
+ */
+/**
+ * The deepest nesting of arrays and objects a response body may have for JSON
+ * assertions. jq 1.6 stops at 256 levels, jq 1.7 and later at 10,000; past this
+ * limit the check fails with a clear reason instead of overflowing the stack.
+ */
+const MAX_JSON_DEPTH = 1000;
+/** Is `text` nested deeper than `limit`? Counts [ and { outside strings: one cheap pass, no parsing. */
+function nestedDeeperThan(text, limit = MAX_JSON_DEPTH) {
+    // Each level needs an opening bracket, so a short text cannot be too deep.
+    if (text.length <= limit)
+        return false;
+    let depth = 0;
+    let inString = false;
+    for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (inString) {
+            if (c === 0x5c)
+                i++; // backslash: skip the escaped character
+            else if (c === 0x22)
+                inString = false;
+        }
+        else if (c === 0x22)
+            inString = true;
+        else if (c === 0x5b || c === 0x7b) {
+            if (++depth > limit)
+                return true;
+        }
+        else if (c === 0x5d || c === 0x7d)
+            depth--;
+    }
+    return false;
+}
+/** jq's name for the type of a JSON value: null, boolean, number, string, array or object. */
+function jsonType(value) {
+    if (value === null)
+        return 'null';
+    return Array.isArray(value) ? 'array' : typeof value;
+}
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/**
+ * Deep equality as jq's `==`: key order does not matter, numbers compare by value
+ * and NaN equals nothing. Infinity (YAML's .inf) equals no JSON value but a literal
+ * too large for a double, which jq reads as infinite too.
+ */
+function jsonEqual(a, b) {
+    if (typeof a === 'number' || typeof b === 'number')
+        return a === b;
+    if (Array.isArray(a)) {
+        return Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
+    }
+    if (isObject(a)) {
+        if (!isObject(b))
+            return false;
+        const keys = Object.keys(a);
+        return (keys.length === Object.keys(b).length &&
+            keys.every(key => Object.hasOwn(b, key) && jsonEqual(a[key], b[key])));
+    }
+    return a === b;
+}
+/**
+ * jq's `contains`: an object contains another when each key of the other is there and
+ * its value contains the other's value; an array contains another when each element
+ * of the other is contained in some element of it; a string contains its substrings;
+ * anything else contains only what equals it. Values of different types never do
+ * (jq reports an error there).
+ */
+function jsonContains(actual, expected) {
+    if (jsonType(actual) !== jsonType(expected))
+        return false;
+    if (Array.isArray(actual)) {
+        return expected.every(wanted => actual.some(item => jsonContains(item, wanted)));
+    }
+    if (isObject(actual)) {
+        const wanted = expected;
+        return Object.keys(wanted).every(key => Object.hasOwn(actual, key) && jsonContains(actual[key], wanted[key]));
+    }
+    if (typeof actual === 'string')
+        return actual.includes(expected);
+    return jsonEqual(actual, expected);
+}
+/** Unicode code points in a string (as jq counts them), not UTF-16 code units. */
+function codePointLength(text) {
+    let length = text.length;
+    for (let i = 0; i < text.length - 1; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0xd800 && c <= 0xdbff) {
+            const next = text.charCodeAt(i + 1);
+            if (next >= 0xdc00 && next <= 0xdfff) {
+                length--;
+                i++;
+            }
+        }
+    }
+    return length;
+}
+/**
+ * jq's `length`: code points of a string, elements of an array, keys of an object,
+ * the absolute value of a number, 0 for null; undefined for a boolean (an error in jq).
+ */
+function jsonLength(value) {
+    if (value === null)
+        return 0;
+    if (typeof value === 'string')
+        return codePointLength(value);
+    if (typeof value === 'number')
+        return Math.abs(value);
+    if (Array.isArray(value))
+        return value.length;
+    if (isObject(value))
+        return Object.keys(value).length;
+    return undefined;
+}
+/** Does a value from the checks file hold a number JSON cannot carry (YAML's .inf, .nan)? */
+function hasNonFiniteNumber(value) {
+    if (typeof value === 'number')
+        return !Number.isFinite(value);
+    if (Array.isArray(value))
+        return value.some(hasNonFiniteNumber);
+    if (isObject(value))
+        return Object.values(value).some(hasNonFiniteNumber);
+    return false;
+}
+
+// EXTERNAL MODULE: ./node_modules/re2js/build/index.js
+var build = __webpack_require__(2856);
+;// CONCATENATED MODULE: ./src/smoke/regex.ts
+/**
+ * Regular expressions of smoke checks (`matches`, `expect.headers`, `expect.body.matches`):
+ * RE2 syntax on re2js, a pure-JavaScript port of RE2 that matches in time linear in
+ * the input, so no pattern can make a response take seconds to check (`^(a+)+$`
+ * against "aaaa…!" backtracks exponentially in JavaScript's own RegExp). RE2 has no
+ * lookaround and no backreferences: such patterns are refused when the file is read.
+ */
+
+const compiled = new Map();
+/** Constructs that backtracking engines have and RE2 does not, for a clearer message. */
+const UNSUPPORTED = /\(\?<?[=!]|\\[1-9]|\\k</;
+/** Why `pattern` is not an RE2 regular expression, or undefined when it is one. */
+function regexProblem(pattern) {
+    try {
+        compile(pattern);
+        return undefined;
+    }
+    catch (error) {
+        const message = error.message.replace(/^error parsing regexp: /, '');
+        const hint = UNSUPPORTED.test(pattern)
+            ? ' (the dialect is RE2: it has no lookahead, lookbehind or backreferences)'
+            : '';
+        return `invalid regular expression: ${message}${hint}`;
+    }
+}
+function compile(pattern) {
+    let re = compiled.get(pattern);
+    if (!re) {
+        re = build/* RE2JS */.L3.compile(pattern);
+        compiled.set(pattern, re);
+    }
+    return re;
+}
+/** Does `pattern` match somewhere in `text` (like RegExp.test, unanchored)? Linear in the text. */
+function regexTest(pattern, text) {
+    return compile(pattern).test(text);
+}
+
 ;// CONCATENATED MODULE: ./src/smoke/spec.ts
 /**
  * The smoke checks file (or inline YAML), parsed and validated strictly: an
- * error names the file, the check and the field, with the line. Pure.
+ * error names the file, the check and the field, with the line. Pure, except that
+ * a file with a jq assertion starts loading jq (see prepareSmokeSpec).
  */
+
+
+
 
 
 
@@ -132,8 +377,10 @@ const ASSERTION_FIELDS = new Set([
     'lte',
     'length',
     'type',
-    'oneOf'
+    'oneOf',
+    'jq'
 ]);
+const MATCHERS = 'equals, exists, matches, contains, gt, gte, lt, lte, length, type or oneOf';
 const JSON_TYPES = new Set(['string', 'number', 'boolean', 'object', 'array', 'null']);
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 class SpecReader {
@@ -194,24 +441,36 @@ class SpecReader {
         }
         return result;
     }
+    /** An RE2 regular expression: no lookaround, no backreferences (see regex.ts). */
     regex(pattern, where, node) {
         if (typeof pattern !== 'string')
             this.fail(where, 'must be a regular expression string', node);
-        try {
-            new RegExp(pattern);
-        }
-        catch (error) {
-            this.fail(where, `invalid regular expression: ${error.message}`, node);
-        }
+        const problem = regexProblem(pattern);
+        if (problem)
+            this.fail(where, problem, node);
         return pattern;
     }
 }
+function jqAssertion(reader, map, where) {
+    const node = reader.nodeOf(map, 'jq');
+    const others = map.items
+        .map(pair => String(pair.key.value))
+        .filter(key => key !== 'jq');
+    if (others.length)
+        reader.fail(where, `jq cannot be combined with ${others.join(', ')} (the expression can test the path itself: jq: '.version | test("^1")')`, map);
+    const jq = map.get('jq');
+    if (typeof jq !== 'string' || !jq.trim())
+        reader.fail(`${where} jq`, "must be a jq expression, such as '.connected == true'", node);
+    return { jq, line: reader.lineOf(node) };
+}
 function assertion(reader, node, where) {
     const map = reader.mapOf(node, where);
+    if (map.has('jq'))
+        return jqAssertion(reader, map, where);
     reader.onlyFields(map, ASSERTION_FIELDS, where);
     const value = map.toJSON();
     if (typeof value.path !== 'string')
-        reader.fail(`${where} path`, 'is required (a jq-style path such as .version)', map);
+        reader.fail(`${where} path`, 'is required (a jq-style path such as .version), or use jq:', map);
     try {
         parseJsonPath(value.path);
     }
@@ -220,17 +479,24 @@ function assertion(reader, node, where) {
     }
     const checks = Object.keys(value).filter(k => k !== 'path');
     if (checks.length === 0)
-        reader.fail(where, 'needs a matcher: equals, exists, matches, contains, gt, gte, lt, lte, length, type or oneOf', map);
+        reader.fail(where, `needs a matcher: ${MATCHERS}`, map);
     for (const key of ['gt', 'gte', 'lt', 'lte', 'length']) {
         if (key in value && typeof value[key] !== 'number')
             reader.fail(`${where} ${key}`, 'must be a number', reader.nodeOf(map, key));
     }
     if ('exists' in value && typeof value.exists !== 'boolean')
         reader.fail(`${where} exists`, 'must be true or false', reader.nodeOf(map, 'exists'));
+    // `type: null` is YAML's null: it means the type named "null".
+    if ('type' in value && value.type === null)
+        value.type = 'null';
     if ('type' in value && !JSON_TYPES.has(String(value.type)))
         reader.fail(`${where} type`, `must be one of ${[...JSON_TYPES].join(', ')}`, reader.nodeOf(map, 'type'));
     if ('oneOf' in value && !Array.isArray(value.oneOf))
         reader.fail(`${where} oneOf`, 'must be a list', reader.nodeOf(map, 'oneOf'));
+    for (const key of ['equals', 'contains', 'oneOf']) {
+        if (key in value && hasNonFiniteNumber(value[key]))
+            reader.fail(`${where} ${key}`, 'can never match: JSON has no Infinity or NaN (.inf, .nan in YAML)', reader.nodeOf(map, key));
+    }
     if ('matches' in value)
         reader.regex(value.matches, `${where} matches`, reader.nodeOf(map, 'matches'));
     return value;
@@ -282,8 +548,9 @@ function httpCheck(reader, map, name, where, timeoutMs, intervalMs, line) {
         ? jsonNode.items.map((item, i) => assertion(reader, item, `${where} expect.json[${i}]`))
         : [];
     const headers = expectMap ? reader.stringMap(expectMap, 'headers', `${where} expect`) : {};
+    const headersNode = expectMap?.get('headers', true);
     for (const [header, pattern] of Object.entries(headers))
-        reader.regex(pattern, `${where} expect.headers.${header}`);
+        reader.regex(pattern, `${where} expect.headers.${header}`, (0,dist/* isMap */.jh)(headersNode) ? reader.nodeOf(headersNode, header) : undefined);
     const bodyNode = expectMap?.get('body', true);
     let bodyExpectation;
     if (bodyNode !== undefined) {
@@ -380,7 +647,39 @@ function parseSmokeSpec(text, source) {
         }
         return httpCheck(reader, map, name, where, checkTimeout, checkInterval, line);
     });
+    // The checks run after the rollout: by then jq, when a check needs it, has long loaded.
+    if (jqAssertions({ source, checks }).length)
+        preloadJq();
     return { source, checks };
+}
+function jqAssertions(spec) {
+    return spec.checks.flatMap(check => check.type === 'http'
+        ? check.expect.json.flatMap((assertion, i) => 'jq' in assertion ? [{ assertion, where: `check "${check.name}" expect.json[${i}] jq` }] : [])
+        : []);
+}
+/**
+ * What a parsed spec needs before its checks run: loads jq when some check has a jq
+ * assertion (only then), and compiles each expression, so that one that does not
+ * compile is refused like any other error in the file (file, line, check, field).
+ */
+async function prepareSmokeSpec(spec) {
+    const assertions = jqAssertions(spec);
+    if (!assertions.length)
+        return;
+    let jq;
+    try {
+        jq = await loadJq();
+    }
+    catch (error) {
+        throw new errors/* StageError */.Zu('InvalidSmokeSpec', `${spec.source}: jq could not be loaded: ${error.message}`, {
+            location: { file: spec.source }
+        });
+    }
+    for (const { assertion, where } of assertions) {
+        const problem = jqCompileProblem(jq, assertion.jq);
+        if (problem)
+            throw new errors/* StageError */.Zu('InvalidSmokeSpec', `${spec.source}${assertion.line ? `:${assertion.line}` : ''}: ${where}: ${problem}`, { location: { file: spec.source, line: assertion.line } });
+    }
 }
 /** With only a base URL: GET /healthz must answer 2xx. */
 function defaultSmokeSpec(timeoutMs = DEFAULT_TIMEOUT_MS, intervalMs = DEFAULT_INTERVAL_MS) {
@@ -404,64 +703,28 @@ function defaultSmokeSpec(timeoutMs = DEFAULT_TIMEOUT_MS, intervalMs = DEFAULT_I
 }
 
 // EXTERNAL MODULE: external "node:timers/promises"
-var promises_ = __webpack_require__(8500);
-;// CONCATENATED MODULE: ./src/redact.ts
-/** Removes secret values from any text that may reach a log, an output or the summary. Pure. */
-const REDACTED = '***';
-/** Header values that are credentials whatever their content. */
-const SENSITIVE_HEADERS = new Set([
-    'authorization',
-    'proxy-authorization',
-    'cookie',
-    'set-cookie',
-    'x-api-key'
-]);
-/** A secret as it appears raw, and inside a JSON string (quotes, backslashes and newlines escaped). */
-function secretForms(secret) {
-    const escaped = JSON.stringify(secret).slice(1, -1);
-    return escaped === secret ? [secret] : [secret, escaped];
-}
-function redact(text, secrets) {
-    let result = text;
-    const forms = secrets.filter(s => s.length >= 3).flatMap(secretForms);
-    // Longest first, so a secret that contains another is removed whole.
-    for (const secret of forms.sort((a, b) => b.length - a.length)) {
-        result = result.split(secret).join(REDACTED);
-    }
-    return result;
-}
-/**
- * Redacts, then cuts to at most `limit` characters. In this order, a secret
- * that straddles the cut cannot leave its visible half behind.
- */
-function redactAndCut(text, secrets, limit, keep = 'start') {
-    const clean = redact(text, secrets);
-    if (clean.length <= limit)
-        return clean;
-    return keep === 'start' ? `${clean.slice(0, limit)}…` : `…${clean.slice(-limit)}`;
-}
-
+var promises_ = __webpack_require__(58500);
+// EXTERNAL MODULE: ./src/redact.ts
+var redact = __webpack_require__(76670);
 // EXTERNAL MODULE: ./src/concurrency.ts
-var concurrency = __webpack_require__(1532);
-// EXTERNAL MODULE: ./src/canonical.ts
-var canonical = __webpack_require__(7221);
+var concurrency = __webpack_require__(81532);
 ;// CONCATENATED MODULE: ./src/smoke/expect.ts
-/** Does a response meet a check's expectations? Each unmet one becomes a line. Pure. */
+/**
+ * Does a response meet a check's expectations? Each unmet one becomes a line. Pure but
+ * for jq, which must have been loaded (see jq.ts). JSON assertions follow jq's
+ * semantics (jsonvalue.ts); regular expressions are RE2, matched in linear time (regex.ts).
+ */
+
+
 
 
 
 function show(value) {
+    // JSON.stringify would show Infinity and NaN (from YAML) as null.
+    if (typeof value === 'number' && !Number.isFinite(value))
+        return String(value);
     const text = JSON.stringify(value);
     return text === undefined ? 'undefined' : text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-function typeOf(value) {
-    if (value === null)
-        return 'null';
-    return Array.isArray(value) ? 'array' : typeof value;
-}
-/** Key order does not matter in JSON objects. */
-function deepEqual(a, b) {
-    return (0,canonical/* canonicalJson */.d)(a) === (0,canonical/* canonicalJson */.d)(b);
 }
 function checkJsonAssertion(document, assertion) {
     const { found, value } = resolveJsonPath(document, assertion.path);
@@ -475,22 +738,22 @@ function checkJsonAssertion(document, assertion) {
     }
     if (!found)
         return undefined;
-    if ('equals' in assertion && !deepEqual(value, assertion.equals))
+    if ('equals' in assertion && !jsonEqual(value, assertion.equals))
         return `${at}: expected ${show(assertion.equals)}, got ${show(value)}`;
-    if (assertion.type !== undefined && typeOf(value) !== assertion.type)
-        return `${at}: expected type ${assertion.type}, got ${typeOf(value)}`;
+    // YAML reads `type: null` as null, not as the name "null".
+    const type = assertion.type === undefined ? undefined : (assertion.type ?? 'null');
+    if (type !== undefined && jsonType(value) !== type)
+        return `${at}: expected type ${type}, got ${jsonType(value)}`;
     if (assertion.matches !== undefined &&
-        !(typeof value === 'string' && new RegExp(assertion.matches).test(value))) {
+        !(typeof value === 'string' && regexTest(assertion.matches, value))) {
         return `${at}: expected to match /${assertion.matches}/, got ${show(value)}`;
     }
-    if ('contains' in assertion) {
-        const ok = Array.isArray(value)
-            ? value.some(item => deepEqual(item, assertion.contains))
-            : typeof value === 'string' &&
-                typeof assertion.contains === 'string' &&
-                value.includes(assertion.contains);
-        if (!ok)
-            return `${at}: expected to contain ${show(assertion.contains)}, got ${show(value)}`;
+    if ('contains' in assertion && !jsonContains(value, assertion.contains)) {
+        // jq: an array contains an array ([1,2] | contains([1])), never a bare element.
+        const hint = Array.isArray(value) && !Array.isArray(assertion.contains)
+            ? ` (as in jq, write the element in a list: contains: [${show(assertion.contains)}])`
+            : '';
+        return `${at}: expected to contain ${show(assertion.contains)}, got ${show(value)}${hint}`;
     }
     for (const [op, bound] of [
         ['gt', assertion.gt],
@@ -512,20 +775,20 @@ function checkJsonAssertion(document, assertion) {
             return `${at}: expected ${op} ${bound}, got ${show(value)}`;
     }
     if (assertion.length !== undefined) {
-        const length = Array.isArray(value) || typeof value === 'string'
-            ? value.length
-            : value && typeof value === 'object'
-                ? Object.keys(value).length
-                : undefined;
+        const length = jsonLength(value);
         if (length !== assertion.length)
             return `${at}: expected length ${assertion.length}, got ${length === undefined ? show(value) : length}`;
     }
-    if (assertion.oneOf !== undefined && !assertion.oneOf.some(option => deepEqual(option, value))) {
+    if (assertion.oneOf !== undefined && !assertion.oneOf.some(option => jsonEqual(value, option))) {
         return `${at}: expected one of ${show(assertion.oneOf)}, got ${show(value)}`;
     }
     return undefined;
 }
 function checkJsonBody(expectation, body) {
+    // Checked before parsing: walking a value nested 100,000 deep would overflow the stack,
+    // and the error would escape as if the request had failed.
+    if (nestedDeeperThan(body, MAX_JSON_DEPTH))
+        return [`body: nested deeper than ${MAX_JSON_DEPTH} levels, the limit for JSON assertions`];
     let document;
     try {
         document = JSON.parse(body);
@@ -533,9 +796,20 @@ function checkJsonBody(expectation, body) {
     catch (error) {
         return [`body: expected JSON, got something else (${error.message})`];
     }
-    return expectation.json
-        .map(assertion => checkJsonAssertion(document, assertion))
-        .filter((p) => p !== undefined);
+    const problems = [];
+    for (const assertion of expectation.json) {
+        try {
+            const problem = 'jq' in assertion ? checkJq(body, assertion.jq) : checkJsonAssertion(document, assertion);
+            if (problem !== undefined)
+                problems.push(problem);
+        }
+        catch (error) {
+            // Whatever goes wrong in an assertion fails the assertion, not the request.
+            const at = 'jq' in assertion ? `jq '${assertion.jq}'` : assertion.path;
+            problems.push(`${at}: could not be checked (${error.message})`);
+        }
+    }
+    return problems;
 }
 /** Every unmet expectation, as "what: expected ..., got ..." lines; empty when the response passes. */
 function checkResponse(expectation, response) {
@@ -547,13 +821,13 @@ function checkResponse(expectation, response) {
         problems.push(`status: expected ${expectation.status.length ? expectation.status.join(' or ') : '2xx'}, got ${response.status}`);
     for (const [name, pattern] of Object.entries(expectation.headers)) {
         const value = response.headers[name.toLowerCase()];
-        if (value === undefined || !new RegExp(pattern).test(value))
-            problems.push(`header ${name}: expected to match /${pattern}/, got ${value === undefined ? 'none' : SENSITIVE_HEADERS.has(name.toLowerCase()) ? REDACTED : show(value)}`);
+        if (value === undefined || !regexTest(pattern, value))
+            problems.push(`header ${name}: expected to match /${pattern}/, got ${value === undefined ? 'none' : redact/* SENSITIVE_HEADERS */.sM.has(name.toLowerCase()) ? redact/* REDACTED */.XF : show(value)}`);
     }
     if (expectation.body?.contains !== undefined && !response.body.includes(expectation.body.contains)) {
         problems.push(`body: expected to contain ${show(expectation.body.contains)}`);
     }
-    if (expectation.body?.matches !== undefined && !new RegExp(expectation.body.matches).test(response.body)) {
+    if (expectation.body?.matches !== undefined && !regexTest(expectation.body.matches, response.body)) {
         problems.push(`body: expected to match /${expectation.body.matches}/`);
     }
     if (expectation.json.length)
@@ -566,22 +840,42 @@ function checkResponse(expectation, response) {
 
 ;// CONCATENATED MODULE: ./src/smoke/interpolate.ts
 /** `${NAME}` from the environment, in any string of a check. Pure. */
+const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+function unsetMessage(where, name) {
+    return `${where} uses \${${name}}, which is not set in the environment`;
+}
 function interpolate(text, env, where) {
-    return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name) => {
+    return text.replace(REFERENCE, (_, name) => {
         const value = env[name];
         if (value === undefined)
-            throw new Error(`${where} uses \${${name}}, which is not set in the environment`);
+            throw new Error(unsetMessage(where, name));
         return value;
     });
 }
+/**
+ * For a `run:` command, which is never interpolated (the shell expands
+ * `${NAME}` from its environment, as data): throws, as interpolate would,
+ * when a `${NAME}` it uses is not set. Substitutes nothing.
+ */
+function requireReferences(text, env, where) {
+    for (const [, name] of text.matchAll(REFERENCE))
+        if (env[name] === undefined)
+            throw new Error(unsetMessage(where, name));
+}
 
 // EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __webpack_require__(4371);
+var undici = __webpack_require__(24371);
 ;// CONCATENATED MODULE: ./src/smoke/http.ts
 /**
  * One HTTP request with undici: TLS verified unless told otherwise, a private
  * CA when given, redirects followed (at most 5), a deadline.
+ *
+ * Redirects are followed here rather than by undici's interceptor, which drops
+ * only Authorization, Cookie and Proxy-Authorization on a cross-origin redirect:
+ * a redirect to another origin must carry no credential at all (X-Api-Key,
+ * X-Auth-Token, or any header whose value holds a secret).
  */
+
 
 
 function createDispatcher(tls) {
@@ -590,34 +884,83 @@ function createDispatcher(tls) {
         connect.ca = (0,external_node_fs_.readFileSync)(tls.caFile, 'utf8');
     if (tls.insecure)
         connect.rejectUnauthorized = false;
-    return new undici/* Agent */.g6({ connect }).compose(undici/* interceptors */.dY.redirect({ maxRedirections: 5 }));
+    return new undici/* Agent */.g6({ connect });
 }
 const BODY_LIMIT = 1024 * 1024;
-async function send(dispatcher, url, init, timeoutMs) {
-    const started = performance.now();
-    const response = await (0,undici/* request */.Em)(url, {
-        method: init.method,
-        headers: init.headers,
-        body: init.body,
-        dispatcher,
-        signal: AbortSignal.timeout(Math.max(1, timeoutMs))
-    });
-    // Read at most 1 MiB: enough for any assertion, bounded against a runaway endpoint.
-    // Decoded once at the end, so a character split across chunks stays whole.
-    const chunks = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-        if (size < BODY_LIMIT)
-            chunks.push(chunk);
-        size += chunk.length;
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([300, 301, 302, 303, 307, 308]);
+/**
+ * The request to send to `location` after a `status` redirect from `from`. Pure.
+ * A 303 (and a 301 or 302 answering a POST) becomes a GET without body or
+ * Content-* headers, as browsers do. On a redirect to another origin (scheme,
+ * host or port), every credential header is left out: the sensitive names
+ * (isSensitiveHeader) and any header whose value holds one of `secrets`.
+ */
+function redirectedRequest(from, to, status, init, secrets) {
+    let { method, body } = init;
+    let dropContent = false;
+    if ((status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+        dropContent = true;
     }
-    const body = Buffer.concat(chunks).subarray(0, BODY_LIMIT).toString('utf8');
+    const crossOrigin = from.origin !== to.origin;
     const headers = {};
-    for (const [name, value] of Object.entries(response.headers)) {
-        if (value !== undefined)
-            headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    for (const [name, value] of Object.entries(init.headers)) {
+        const lower = name.toLowerCase();
+        if (lower === 'host')
+            continue;
+        if (dropContent && lower.startsWith('content-'))
+            continue;
+        if (crossOrigin && ((0,redact/* isSensitiveHeader */.yx)(name) || (0,redact/* redact */.E$)(value, secrets) !== value))
+            continue;
+        headers[name] = value;
     }
-    return { status: response.statusCode, headers, body, durationMs: performance.now() - started };
+    return { method, headers, body };
+}
+async function send(dispatcher, url, init, timeoutMs, options = {}) {
+    const started = performance.now();
+    const signal = AbortSignal.timeout(Math.max(1, timeoutMs));
+    let current = new URL(url);
+    let next = init;
+    for (let redirects = 0;; redirects++) {
+        const response = await (0,undici/* request */.Em)(current, {
+            method: next.method,
+            headers: next.headers,
+            body: next.body,
+            dispatcher,
+            signal
+        });
+        const location = response.headers.location;
+        if (REDIRECT_STATUSES.has(response.statusCode) &&
+            typeof location === 'string' &&
+            location !== '' &&
+            redirects < MAX_REDIRECTS) {
+            await response.body.dump();
+            const target = new URL(location, current);
+            if (target.protocol !== 'http:' && target.protocol !== 'https:')
+                throw new Error(`redirected to a ${target.protocol} URL, which is not followed`);
+            next = redirectedRequest(current, target, response.statusCode, next, options.secrets ?? []);
+            current = target;
+            continue;
+        }
+        // Read at most 1 MiB: enough for any assertion, bounded against a runaway endpoint.
+        // Decoded once at the end, so a character split across chunks stays whole.
+        const chunks = [];
+        let size = 0;
+        for await (const chunk of response.body) {
+            if (size < BODY_LIMIT)
+                chunks.push(chunk);
+            size += chunk.length;
+        }
+        const body = Buffer.concat(chunks).subarray(0, BODY_LIMIT).toString('utf8');
+        const headers = {};
+        for (const [name, value] of Object.entries(response.headers)) {
+            if (value !== undefined)
+                headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+        }
+        return { status: response.statusCode, headers, body, durationMs: performance.now() - started };
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/reach.ts
@@ -686,20 +1029,30 @@ class FirstAnswers {
 }
 
 // EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
-var exec = __webpack_require__(2876);
+var exec = __webpack_require__(22876);
 ;// CONCATENATED MODULE: ./src/smoke/script.ts
-/** `run:` checks: a shell command through @actions/exec; it passes when it exits 0. */
+/**
+ * `run:` checks: a shell command through @actions/exec; it passes when it exits 0.
+ * The command is the check's `run:` text as written in the checks file, never
+ * with values spliced in: values (SMOKE_URL, `${NAME}`) reach it only through
+ * `env`, and bash expands them as data, so a value holding `;`, `$(...)`,
+ * backticks, quotes or newlines is never run as code.
+ */
 
 /** What coreutils' timeout exits with when it had to stop the command (SIGTERM, then SIGKILL). */
 const TIMEOUT_EXIT_CODES = new Set([124, 137]);
 /**
+ * `command` is passed as one argument of `bash -c` (no shell in between), and
+ * `env` is the whole environment of the command. `--noprofile --norc`, as in a
+ * workflow's `run:` step: bash reads ~/.bashrc when stdin is a socket (as
+ * Node's pipes are) and it guesses it was started by a remote shell daemon.
  * coreutils' `timeout` ends the whole command at its deadline (and kills it 5 s
  * later if it ignores SIGTERM), so a hung script cannot outlive the check.
  */
 async function runScript(command, env, cwd, timeoutMs) {
     const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
     const started = Date.now();
-    const result = await (0,exec/* getExecOutput */.H)('timeout', ['--kill-after=5', String(seconds), 'bash', '-c', command], {
+    const result = await (0,exec/* getExecOutput */.H)('timeout', ['--kill-after=5', String(seconds), 'bash', '--noprofile', '--norc', '-c', command], {
         env,
         cwd,
         ignoreReturnCode: true,
@@ -755,7 +1108,7 @@ function prepareRequest(check, options) {
     // Credential headers are never shown; other long header values are treated as secrets too,
     // since tokens travel under many names.
     const sent = Object.entries(headers)
-        .filter(([name, value]) => SENSITIVE_HEADERS.has(name.toLowerCase()) || value.length >= 8)
+        .filter(([name, value]) => (0,redact/* isSensitiveHeader */.yx)(name) || value.length >= 8)
         .map(([, value]) => value);
     let body = check.body === undefined ? undefined : interpolate(check.body, options.env, `check "${check.name}" body`);
     if (check.json !== undefined) {
@@ -775,6 +1128,55 @@ function result(check, started, attempts, passed, outcome) {
         ...outcome
     };
 }
+/**
+ * A body as it may be shown: every secret redacted, and a JSON body still JSON
+ * with its numbers as written whenever redacting it as text allows.
+ */
+function redactedBody(body, secrets) {
+    const text = (0,redact/* redact */.E$)(body, secrets);
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        // Not JSON, or text redaction broke it (a secret inside a number, or across quotes).
+        try {
+            return JSON.stringify((0,redact/* redactJson */.Kp)(JSON.parse(body), secrets));
+        }
+        catch {
+            return text;
+        }
+    }
+    // A string the server escaped ("\u003c") hides a secret from text redaction: then value by value.
+    const deep = JSON.stringify((0,redact/* redactJson */.Kp)(parsed, secrets));
+    return deep === JSON.stringify(parsed) ? text : deep;
+}
+/** The response as it may be shown: every secret redacted, credential headers blanked. */
+function redactedResponse(response, secrets) {
+    const headers = Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [
+        name,
+        (0,redact/* isSensitiveHeader */.yx)(name) ? redact/* REDACTED */.XF : (0,redact/* redact */.E$)(value, secrets)
+    ]));
+    return { ...response, body: redactedBody(response.body, secrets), headers };
+}
+/**
+ * What was wrong, with no part of a secret. The messages quote response values
+ * cut to a length (and JSON.parse quotes the start of a body): a secret cut in
+ * two would no longer be found by redact. So the messages are made again from
+ * the redacted response, where every cut falls on text already redacted. When
+ * redaction changes which expectations fail, the values are left out instead.
+ */
+function describeProblems(expectation, problems, view, secrets) {
+    if (secrets.length === 0)
+        return problems.join('; ');
+    const shown = checkResponse(expectation, view);
+    const stem = (problem) => problem.split(', got ')[0];
+    const same = shown.length === problems.length && shown.every((p, i) => stem(p) === stem(problems[i]));
+    const lines = same
+        ? shown
+        : problems.map(p => p === stem(p) ? p : `${stem(p)}, got a value not shown (the response holds a secret)`);
+    return (0,redact/* redact */.E$)(lines.join('; '), secrets);
+}
 async function runHttp(check, options, context) {
     const started = Date.now();
     const deadline = started + check.timeoutMs;
@@ -784,10 +1186,13 @@ async function runHttp(check, options, context) {
     }
     catch (error) {
         // One check that cannot be built fails alone; the others still run.
-        return result(check, started, 0, false, { reason: redact(error.message, options.secrets) });
+        return {
+            result: result(check, started, 0, false, { reason: (0,redact/* redact */.E$)(error.message, options.secrets) })
+        };
     }
     const { url, headers, body, secrets } = request;
     const origin = new URL(url).origin;
+    const target = (0,redact/* redact */.E$)(origin, secrets);
     if (!check.retry && context.probedOrigins.has(origin))
         await context.answers.wait(origin, deadline);
     let attempts = 0;
@@ -797,22 +1202,28 @@ async function runHttp(check, options, context) {
         attempts++;
         let reached = true;
         try {
-            const response = await send(context.dispatcher, url, { method: check.method, headers, body }, deadline - Date.now());
+            const response = await send(context.dispatcher, url, { method: check.method, headers, body }, deadline - Date.now(), 
+            // A redirect to another origin carries none of the configured secrets.
+            { secrets: options.secrets });
             context.answers.answered(origin);
             const problems = checkResponse(check.expect, response);
             if (problems.length === 0)
-                return result(check, started, attempts, true, { lastStatus: response.status });
+                return {
+                    origin,
+                    result: result(check, started, attempts, true, { lastStatus: response.status, target })
+                };
+            const view = secrets.length ? redactedResponse(response, secrets) : response;
             last = {
                 lastStatus: response.status,
-                bodyExcerpt: redactAndCut(response.body, secrets, EXCERPT_LIMIT),
-                reason: redact(problems.join('; '), secrets)
+                bodyExcerpt: (0,redact/* redactAndCut */.X2)(view.body, secrets, EXCERPT_LIMIT),
+                reason: describeProblems(check.expect, problems, view, secrets)
             };
         }
         catch (error) {
             reached = !neverReachedServer(error);
             const cause = error.cause;
             last = {
-                reason: redact(`request failed: ${cause?.message ?? error.message}${cause?.code ? ` (${cause.code})` : ''}`, secrets)
+                reason: (0,redact/* redact */.E$)(`request failed: ${cause?.message ?? error.message}${cause?.code ? ` (${cause.code})` : ''}`, secrets)
             };
         }
         if (last.reason !== lastReason) {
@@ -823,11 +1234,12 @@ async function runHttp(check, options, context) {
             break;
         await (0,promises_.setTimeout)(check.intervalMs);
     }
-    return result(check, started, attempts, false, last);
+    return { origin, result: result(check, started, attempts, false, { ...last, target }) };
 }
 /**
  * What `${NAME}` and scripts may read: the job's environment without the
  * action's own inputs (INPUT_KUBECONFIG, INPUT_GITHUB-TOKEN), plus SMOKE_URL.
+ * A script gets these as its environment, never spliced into its command.
  */
 function checkEnvironment(options) {
     const env = {};
@@ -838,6 +1250,12 @@ function checkEnvironment(options) {
         env.SMOKE_URL = options.baseUrl;
     return env;
 }
+/**
+ * A `run:` command goes to bash as written: `${NAME}` and `$SMOKE_URL` are
+ * expanded by bash from its environment, as data that is never parsed as code
+ * (a value with `;`, `$(...)`, backticks, quotes or newlines stays a value).
+ * Splicing values into the command text would run them.
+ */
 async function runScriptCheck(check, options) {
     const started = Date.now();
     const deadline = started + check.timeoutMs;
@@ -847,18 +1265,19 @@ async function runScriptCheck(check, options) {
         attempts++;
         let outcome;
         try {
-            const command = interpolate(check.run, env, `check "${check.name}" run`);
-            outcome = await runScript(command, env, options.workspace, deadline - Date.now());
+            // A ${NAME} that is not set fails this check alone, as in every other field.
+            requireReferences(check.run, env, `check "${check.name}" run`);
+            outcome = await runScript(check.run, env, options.workspace, deadline - Date.now());
         }
         catch (error) {
             // A check that cannot run fails alone; the others still run.
             return result(check, started, attempts, false, {
-                reason: redact(error.message, options.secrets)
+                reason: (0,redact/* redact */.E$)(error.message, options.secrets)
             });
         }
         const passed = outcome.exitCode === 0;
         const last = {
-            output: redactAndCut(outcome.output, options.secrets, SCRIPT_OUTPUT_LIMIT, 'end'),
+            output: (0,redact/* redactAndCut */.X2)(outcome.output, options.secrets, SCRIPT_OUTPUT_LIMIT, 'end'),
             reason: passed
                 ? undefined
                 : outcome.timedOut
@@ -886,22 +1305,63 @@ function retriedOrigins(spec, options) {
     }
     return origins;
 }
+/** The password (or lone token) of the base URL's `user:password@`, as written and decoded: secrets too. */
+function baseUrlCredentials(baseUrl) {
+    if (!baseUrl)
+        return [];
+    let url;
+    try {
+        url = new URL(baseUrl);
+    }
+    catch {
+        return [];
+    }
+    const decode = (text) => {
+        try {
+            return decodeURIComponent(text);
+        }
+        catch {
+            return text;
+        }
+    };
+    const found = new Set();
+    // A userinfo without a password is usually a token (https://<token>@host).
+    const secret = url.password || url.username;
+    if (secret)
+        for (const value of [secret, decode(secret)])
+            found.add(value);
+    if (url.username && url.password)
+        found.add(`${url.username}:${url.password}`);
+    return [...found];
+}
+/**
+ * Runs every check. Each HTTP check's result says when its service (origin)
+ * first answered at all: `target` and `targetAnsweredAfterMs`.
+ */
 async function runSmokeChecks(spec, options) {
-    const checked = { ...options, env: checkEnvironment(options) };
+    const secrets = [...options.secrets, ...baseUrlCredentials(options.baseUrl)];
+    const checked = { ...options, secrets, env: checkEnvironment(options) };
     const context = {
         dispatcher: createDispatcher(options.tls),
         answers: new FirstAnswers(),
         probedOrigins: retriedOrigins(spec, checked)
     };
     try {
-        const results = await (0,concurrency/* mapConcurrent */._)(spec.checks, options.concurrency ?? 8, (check) => check.type === 'script' ? runScriptCheck(check, checked) : runHttp(check, checked, context));
+        const runs = await (0,concurrency/* mapConcurrent */._)(spec.checks, options.concurrency ?? 8, (check) => check.type === 'script'
+            ? runScriptCheck(check, checked).then(result => ({ result, origin: undefined }))
+            : runHttp(check, checked, context));
         for (const origin of new Set([...context.probedOrigins])) {
             const after = context.answers.afterMs(origin);
+            const shown = (0,redact/* redact */.E$)(origin, secrets);
             options.log(after === undefined
-                ? `smoke: ${origin} never answered`
-                : `smoke: ${origin} first answered after ${(0,duration/* formatDuration */.a)(after)}`);
+                ? `smoke: ${shown} never answered`
+                : `smoke: ${shown} first answered after ${(0,duration/* formatDuration */.a)(after)}`);
         }
-        return results;
+        // Once every check is done: a check that gave up early still learns when its service answered.
+        return runs.map(({ result, origin }) => {
+            const after = origin === undefined ? undefined : context.answers.afterMs(origin);
+            return after === undefined ? result : { ...result, targetAnsweredAfterMs: after };
+        });
     }
     finally {
         await context.dispatcher.close();
@@ -910,6 +1370,7 @@ async function runSmokeChecks(spec, options) {
 
 ;// CONCATENATED MODULE: ./src/smoke/index.ts
 /** The smoke stage's public face: where the checks come from, and running them. */
+
 
 
 
