@@ -963,35 +963,11 @@ async function send(dispatcher, url, init, timeoutMs, options = {}) {
     }
 }
 
+// EXTERNAL MODULE: ./src/network.ts
+var network = __webpack_require__(69473);
 ;// CONCATENATED MODULE: ./src/smoke/reach.ts
-/**
- * Whether a request reached the service. A request that never reached it
- * (refused, unresolvable, unroutable, connect timeout) changed nothing, so it
- * is safe to repeat whatever its method: right after a rollout, kube-proxy or an
- * ingress may not yet route to the new pods although every pod is Ready.
- */
-/** Error codes of failures before any byte of the request was sent. */
-const BEFORE_SENDING = new Set([
-    'ECONNREFUSED',
-    'ENOTFOUND',
-    'EAI_AGAIN',
-    'EHOSTUNREACH',
-    'ENETUNREACH',
-    'EADDRNOTAVAIL',
-    'UND_ERR_CONNECT_TIMEOUT'
-]);
-/** The code of a failed request: undici puts the socket's error in `cause`. Pure. */
-function failureCode(error) {
-    const { code, cause } = (error ?? {});
-    if (typeof cause?.code === 'string')
-        return cause.code;
-    return typeof code === 'string' ? code : undefined;
-}
-/** True when the request certainly never reached the server. Pure. */
-function neverReachedServer(error) {
-    const code = failureCode(error);
-    return code !== undefined && BEFORE_SENDING.has(code);
-}
+/** Whether a request reached the service, and when each service first answered. */
+
 /**
  * When each origin first answered at all (any HTTP status), shared by the
  * checks of one run: checks that must not run twice wait for it, so they are
@@ -1220,7 +1196,7 @@ async function runHttp(check, options, context) {
             };
         }
         catch (error) {
-            reached = !neverReachedServer(error);
+            reached = !(0,network/* neverReachedServer */.aD)(error);
             const cause = error.cause;
             last = {
                 reason: (0,redact/* redact */.E$)(`request failed: ${cause?.message ?? error.message}${cause?.code ? ` (${cause.code})` : ''}`, secrets)

@@ -59,6 +59,7 @@ import {
   objectDigests,
   releaseSizeWarning,
   fitRelease,
+  objectFields,
   summariseLike,
   renderedImages,
   splitExpected
@@ -397,7 +398,14 @@ function promote(
         environment: config.environment,
         environmentNames: config.environmentNames,
         expected: expected.paths
-      }
+      },
+      upstream.omitted?.includes('per-field values')
+        ? {}
+        : objectFields(pinned.objects, expected.fields, {
+            environment: config.environment,
+            environmentNames: config.environmentNames,
+            salt: config.github.sha
+          })
     )
     record.parity = { from: upstream.environment, mode: config.parity, differences }
     const unexpected = differences.filter(d => !d.expected)

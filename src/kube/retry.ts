@@ -5,16 +5,8 @@
  * server-side apply are safe to repeat (applying the same configuration twice
  * changes nothing); other writes only when the request never reached the server. Pure.
  */
-import { rootCause } from './errors.js'
+import { failureCode, NEVER_SENT } from '../network.js'
 
-const NEVER_SENT = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT'
-])
 const CONNECTION_LOST = new Set([
   ...NEVER_SENT,
   'ECONNRESET',
@@ -30,15 +22,9 @@ const RETRIED_STATUS = new Set([429, 502, 503, 504])
 export const MAX_ATTEMPTS = 6
 const MAX_DELAY_MS = 10_000
 
-/** The socket-level code of a failed fetch, when there is one. */
-export function connectionErrorCode(error: unknown): string | undefined {
-  const code = (rootCause(error) as { code?: unknown } | undefined)?.code
-  return typeof code === 'string' ? code : undefined
-}
-
 /** A failure of the connection (not an answer of the API server). */
 export function isConnectionError(error: unknown): boolean {
-  const code = connectionErrorCode(error)
+  const code = failureCode(error)
   if (code) return CONNECTION_LOST.has(code)
   return error instanceof TypeError && /fetch failed|terminated|other side closed/i.test(error.message)
 }
@@ -65,6 +51,6 @@ export function retryDelay(a: Attempt): number | undefined {
       : backoff
   }
   if (!isConnectionError(a.error)) return undefined
-  const safe = a.method === 'GET' || a.apply || NEVER_SENT.has(connectionErrorCode(a.error) ?? '')
+  const safe = a.method === 'GET' || a.apply || NEVER_SENT.has(failureCode(a.error) ?? '')
   return safe ? backoff : undefined
 }

@@ -9,7 +9,8 @@
 import { normalizeEnvironmentTokens, foreignEnvironmentIn } from '../environments.js'
 import type { ConfigFingerprint, ReleaseRecord } from './release.js'
 
-export type ParityKind = 'changed' | 'only-upstream' | 'only-here' | 'foreign-environment' | 'object-changed'
+export type ParityKind =
+  'changed' | 'only-upstream' | 'only-here' | 'foreign-environment' | 'object-changed' | 'field-changed'
 
 export interface ParityDifference {
   /** e.g. ConfigMap/shop-config/FEATURE_NEW_CHECKOUT, env/Deployment/shop:shop/LOG_LEVEL, Secret/db-credentials-{env} */
@@ -19,6 +20,10 @@ export interface ParityDifference {
   here?: string
   expected: boolean
   message: string
+  /** The object a field difference is in, for grouping. */
+  object?: string
+  /** What to add to parity-expected to declare the difference expected. */
+  declareWith?: string
 }
 
 export interface ParityOptions {
@@ -56,13 +61,19 @@ export function compareParity(
   upstream: ReleaseRecord,
   here: ConfigFingerprint,
   hereObjects: Record<string, string>,
-  options: ParityOptions
+  options: ParityOptions,
+  hereFields: Record<string, Record<string, string>> = {}
 ): ParityDifference[] {
   const before = flatten(upstream.config, upstream.environment, options.environmentNames)
   const now = flatten(here, options.environment, options.environmentNames)
   const differences: ParityDifference[] = []
   const add = (d: Omit<ParityDifference, 'expected'>) =>
-    differences.push({ ...d, expected: isExpected(d.path, options.expected) })
+    differences.push({
+      ...d,
+      // Configuration paths are declared as they are; object fields by their field path.
+      declareWith: d.declareWith ?? (d.kind === 'object-changed' ? undefined : d.path),
+      expected: isExpected(d.path, options.expected)
+    })
   const up = upstream.environment
   const env = options.environment
 
@@ -108,15 +119,39 @@ export function compareParity(
   }
   for (const [object, digest] of Object.entries(hereObjects)) {
     const previous = upstream.objectDigests[object]
-    if (previous !== undefined && previous !== digest) {
+    if (previous === undefined || previous === digest) continue
+    const before = upstream.objectFields?.[object]
+    const now = hereFields[object]
+    const changed = before && now ? changedFields(before, now) : []
+    if (changed.length === 0) {
       add({
         path: `object/${object}`,
         kind: 'object-changed',
         upstream: previous,
         here: digest,
-        message: `${object} differs from ${up} beyond the declared per-environment fields`
+        object,
+        message: `${object} differs from ${up} beyond the declared per-environment fields (the ${up} record does not say which field)`
+      })
+      continue
+    }
+    for (const field of changed) {
+      const was = before![field] ?? 'absent'
+      const is = now![field] ?? 'absent'
+      add({
+        path: `object/${object}/${field}`,
+        kind: 'field-changed',
+        upstream: was,
+        here: is,
+        object,
+        declareWith: field,
+        message: `${object}: ${field} is ${was} in ${up} but ${is} in ${env} (declare it with parity-expected: ${field})`
       })
     }
   }
   return differences
+}
+
+/** Field paths whose values differ between two objects' field maps, sorted. */
+function changedFields(before: Record<string, string>, now: Record<string, string>): string[] {
+  return [...new Set([...Object.keys(before), ...Object.keys(now)])].filter(f => before[f] !== now[f]).sort()
 }

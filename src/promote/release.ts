@@ -41,6 +41,8 @@ export interface ReleaseRecord {
   manifestDigest: string
   /** The same, per object, so a difference can be named. */
   objectDigests: Record<string, string>
+  /** Per object, field path → value (flag-like) or digest: names the field that differs. */
+  objectFields?: Record<string, Record<string, string>>
   config: ConfigFingerprint
   smoke?: { passed: boolean; checks: number; failed: string[] }
   /** What was left out to keep the record under RELEASE_MAX_BYTES (see fitRelease). */
@@ -178,6 +180,32 @@ export const PER_ENVIRONMENT_FIELDS = [
   )
 ]
 
+/**
+ * An object as stages compare it: without the fields that differ per
+ * environment, and without what the stage itself adds. Image digests go: the
+ * promotion guard compares images, and pinning a tag to the digest that ran
+ * upstream is the stage's own doing.
+ */
+function comparable(object: KubeObject, perEnvironmentFields: readonly string[]): unknown {
+  let stripped: unknown = object
+  for (const field of [...PER_ENVIRONMENT_FIELDS, ...perEnvironmentFields])
+    stripped = without(stripped, field.split('.'))
+  return withoutImageDigests(stripped)
+}
+
+function withoutImageDigests(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutImageDigests)
+  if (value === null || typeof value !== 'object') return value
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      key === 'image' && typeof inner === 'string'
+        ? inner.replace(/@sha256:[0-9a-f]+$/, '')
+        : withoutImageDigests(inner)
+    ])
+  )
+}
+
 /** Per-object digests; names carrying the stage's own environment name compare equal across stages. */
 export function objectDigests(
   objects: KubeObject[],
@@ -187,15 +215,47 @@ export function objectDigests(
   const digests: Record<string, string> = {}
   for (const object of objects) {
     if (object.kind === 'Namespace') continue
-    let stripped: unknown = object
-    for (const field of [...PER_ENVIRONMENT_FIELDS, ...perEnvironmentFields]) {
-      stripped = without(stripped, field.split('.'))
-    }
     digests[displayName(object)] = sha256(
-      normalizeEnvironmentTokens(canonicalJson(stripped), environment)
+      normalizeEnvironmentTokens(canonicalJson(comparable(object, perEnvironmentFields)), environment)
     ).slice(0, 16)
   }
   return digests
+}
+
+/** Leaf paths of a value, list indices written as `*` (as parity-expected takes them), with their values. */
+function leaves(value: unknown, prefix: string, out: Map<string, unknown[]>): Map<string, unknown[]> {
+  if (Array.isArray(value)) {
+    if (value.length === 0) out.set(prefix, [...(out.get(prefix) ?? []), []])
+    for (const item of value) leaves(item, `${prefix}.*`, out)
+  } else if (value !== null && typeof value === 'object' && Object.keys(value).length > 0) {
+    for (const [key, inner] of Object.entries(value)) leaves(inner, prefix ? `${prefix}.${key}` : key, out)
+  } else out.set(prefix, [...(out.get(prefix) ?? []), value])
+  return out
+}
+
+/**
+ * Per object, each field path and its value as a record may keep it (readable
+ * when flag-like, a digest otherwise): what lets parity name the field that
+ * differs, not only the object.
+ */
+export function objectFields(
+  objects: KubeObject[],
+  perEnvironmentFields: readonly string[],
+  options: FingerprintOptions
+): Record<string, Record<string, string>> {
+  const fields: Record<string, Record<string, string>> = {}
+  for (const object of objects) {
+    if (object.kind === 'Namespace') continue
+    const paths = leaves(comparable(object, perEnvironmentFields), '', new Map())
+    fields[displayName(object)] = Object.fromEntries(
+      [...paths].map(([path, values]) => {
+        const text =
+          values.length === 1 && typeof values[0] !== 'object' ? String(values[0]) : canonicalJson(values)
+        return [path, fingerprintValue(path.split('.').pop() ?? path, text, options)]
+      })
+    )
+  }
+  return fields
 }
 
 export function manifestDigest(digests: Record<string, string>): string {
@@ -218,6 +278,11 @@ export interface ReleaseInput {
 
 export function buildRelease(input: ReleaseInput): ReleaseRecord {
   const digests = objectDigests(input.objects, input.perEnvironmentFields, input.environment)
+  const options = {
+    environment: input.environment,
+    environmentNames: input.environmentNames,
+    salt: input.commit
+  }
   return {
     format: RELEASE_FORMAT,
     environment: input.environment,
@@ -227,11 +292,8 @@ export function buildRelease(input: ReleaseInput): ReleaseRecord {
     images: input.images,
     manifestDigest: manifestDigest(digests),
     objectDigests: digests,
-    config: configFingerprint(input.objects, {
-      environment: input.environment,
-      environmentNames: input.environmentNames,
-      salt: input.commit
-    }),
+    objectFields: objectFields(input.objects, input.perEnvironmentFields, options),
+    config: configFingerprint(input.objects, options),
     smoke: input.smoke
   }
 }
@@ -243,7 +305,8 @@ export function buildRelease(input: ReleaseInput): ReleaseRecord {
 export const RELEASE_MAX_BYTES = 64 * 1024
 
 /** Parts of a record that can be summarised when it is too large, in the order they are given up. */
-export type Omission = 'configuration values' | 'environment variables' | 'per-object digests'
+export type Omission =
+  'per-field values' | 'configuration values' | 'environment variables' | 'per-object digests'
 
 /** Every ConfigMap (or container's env) as one digest of all its values: still tells equal from different. */
 function summarise(groups: Record<string, Record<string, string>>): Record<string, Record<string, string>> {
@@ -268,22 +331,26 @@ export function summariseLike(
 }
 
 /**
- * The record, shrunk until its JSON fits RELEASE_MAX_BYTES: configuration values,
- * then environment variables, are summarised per ConfigMap or container; then
+ * The record, shrunk until its JSON fits RELEASE_MAX_BYTES: per-field values
+ * (parity then names the object only), configuration values, then environment variables, are summarised per ConfigMap or container; then
  * per-object digests are left out (the manifest digest stays). `omitted` says
  * what went, so the next stage and the reader know. Pure.
  */
 export function fitRelease(record: ReleaseRecord): ReleaseRecord {
   const size = (r: ReleaseRecord) => Buffer.byteLength(JSON.stringify(r))
   let fitted = record
-  const steps: Omission[] = ['configuration values', 'environment variables', 'per-object digests']
+  const steps: Omission[] = [
+    'per-field values',
+    'configuration values',
+    'environment variables',
+    'per-object digests'
+  ]
   for (const step of steps) {
     if (size(fitted) <= RELEASE_MAX_BYTES) break
     const omitted = [...(fitted.omitted ?? []), step]
-    fitted =
-      step === 'per-object digests'
-        ? { ...fitted, objectDigests: {}, omitted }
-        : { ...fitted, config: summariseLike(fitted.config, omitted), omitted }
+    if (step === 'per-field values') fitted = { ...fitted, objectFields: undefined, omitted }
+    else if (step === 'per-object digests') fitted = { ...fitted, objectDigests: {}, omitted }
+    else fitted = { ...fitted, config: summariseLike(fitted.config, omitted), omitted }
   }
   return fitted
 }
@@ -306,7 +373,11 @@ const FIELD_ALIASES: Record<string, string[]> = {
     'spec.template.spec.initContainers.*.resources',
     'spec.jobTemplate.spec.template.spec.containers.*.resources'
   ],
-  hosts: ['spec.rules.*.host', 'spec.tls.*.hosts']
+  hosts: ['spec.rules.*.host', 'spec.tls.*.hosts'],
+  tls: ['spec.tls.*.secretName'],
+  nodePorts: ['spec.ports.*.nodePort'],
+  loadBalancer: ['spec.loadBalancerIP', 'spec.loadBalancerSourceRanges'],
+  autoscaling: ['spec.minReplicas', 'spec.maxReplicas']
 }
 
 /**

@@ -39,7 +39,7 @@ export interface FailureRecord {
 export interface ParityRecord {
   from: string
   mode: 'warn' | 'fail'
-  differences: { path: string; message: string; expected: boolean }[]
+  differences: { path: string; message: string; expected: boolean; object?: string; declareWith?: string }[]
 }
 
 export interface StageRecord {

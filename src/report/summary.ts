@@ -153,12 +153,17 @@ function paritySection(record: StageRecord): string {
   const unexpected = parity.differences.filter(d => !d.expected)
   const head = `### Parity with ${escapeHtml(parity.from)}\n\n`
   if (parity.differences.length === 0) return `${head}No configuration differences.\n\n`
-  const rows = parity.differences.map(d => [
-    code(d.path),
+  // Grouped by object (or ConfigMap, or container), so a reader sees what changed where.
+  const group = (d: (typeof parity.differences)[number]) =>
+    d.object ?? d.path.split('/').slice(0, -1).join('/')
+  const sorted = [...parity.differences].sort((a, b) => group(a).localeCompare(group(b)))
+  const rows = sorted.map(d => [
+    code(group(d)),
     escapeHtml(d.message),
+    d.declareWith ? code(d.declareWith) : '',
     d.expected ? 'expected' : parity.mode === 'fail' ? '❌ unexpected' : '⚠️ unexpected'
   ])
-  return `${head}${unexpected.length} unexpected, ${parity.differences.length - unexpected.length} expected difference(s).\n\n${table(['Path', 'Difference', ''], rows)}\n`
+  return `${head}${unexpected.length} unexpected, ${parity.differences.length - unexpected.length} expected difference(s).\n\n${table(['Where', 'Difference', 'Declare with (parity-expected)', ''], rows)}\n`
 }
 
 function warningsSection(record: StageRecord): string {

@@ -1,33 +1,5 @@
-/**
- * Whether a request reached the service. A request that never reached it
- * (refused, unresolvable, unroutable, connect timeout) changed nothing, so it
- * is safe to repeat whatever its method: right after a rollout, kube-proxy or an
- * ingress may not yet route to the new pods although every pod is Ready.
- */
-
-/** Error codes of failures before any byte of the request was sent. */
-const BEFORE_SENDING = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT'
-])
-
-/** The code of a failed request: undici puts the socket's error in `cause`. Pure. */
-export function failureCode(error: unknown): string | undefined {
-  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } }
-  if (typeof cause?.code === 'string') return cause.code
-  return typeof code === 'string' ? code : undefined
-}
-
-/** True when the request certainly never reached the server. Pure. */
-export function neverReachedServer(error: unknown): boolean {
-  const code = failureCode(error)
-  return code !== undefined && BEFORE_SENDING.has(code)
-}
+/** Whether a request reached the service, and when each service first answered. */
+export { failureCode, neverReachedServer } from '../network.js'
 
 /**
  * When each origin first answered at all (any HTTP status), shared by the
