@@ -14,6 +14,8 @@ export const FAILURE_CODES = [
   'MissingReference',
   'CrossEnvironmentReference',
   'PreflightFailed',
+  'AdmissionDenied',
+  'PreflightWarning',
   'ApplyConflict',
   'ApplyFailed',
   'CrashLoop',

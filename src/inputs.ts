@@ -36,6 +36,8 @@ export interface StageConfig {
   waitForLoadBalancer: boolean
   fieldManager: string
   forceConflicts: boolean
+  /** Fail before any write when the dry run returns a warning. */
+  warningsAsErrors: boolean
   allowClusterScoped: boolean
   allowOtherNamespaces: boolean
   isolate: boolean
@@ -197,6 +199,7 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     waitForLoadBalancer: booleanInput(read, 'wait-for-load-balancer', false),
     fieldManager: optional(read, 'field-manager') ?? 'kube-stage',
     forceConflicts: booleanInput(read, 'force-conflicts', false),
+    warningsAsErrors: booleanInput(read, 'warnings-as-errors', false),
     allowClusterScoped: booleanInput(read, 'allow-cluster-scoped', false),
     allowOtherNamespaces: booleanInput(read, 'allow-other-namespaces', false),
     isolate: booleanInput(read, 'isolate', false),

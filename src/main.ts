@@ -6,10 +6,11 @@
  * says what it knew. Errors are caught once, here.
  */
 import * as core from '@actions/core'
-import { isStageError, StageError } from './errors.js'
+import { isStageError, StageError, type ErrorLocation } from './errors.js'
 import { asKubeApiError } from './kube/errors.js'
 import { forbiddenError, rethrowForbidden } from './kube/forbidden.js'
 import { info } from './report/log.js'
+import { checkPodAdmission } from './kube/admission.js'
 import { normalizeSecret, withoutCredentials } from './redact.js'
 import { readStageConfig, type StageConfig } from './inputs.js'
 import { formatDuration } from './duration.js'
@@ -165,6 +166,13 @@ async function runStage(
   const preflightStarted = Date.now()
   const plan = await preflight(client, config, objects, applyOptions, namespaceState.exists)
   const preflightMs = Date.now() - preflightStarted
+  const warned = showApiWarnings(record, plan, applyOptions.locate!)
+  if (config.warningsAsErrors && warned.size > 0)
+    throw new StageError(
+      'PreflightWarning',
+      `The dry run returned ${warned.size} warning(s) and warnings-as-errors is set; nothing was applied: ${[...warned][0]}`,
+      { details: [...warned] }
+    )
 
   // apply: tiers in dependency order
   const applyStarted = Date.now()
@@ -177,6 +185,7 @@ async function runStage(
       applyPlanned(client, tiers, applyOptions, a => {
         written.add(objectKey(a.object))
         info(`${displayName(a.object)}: ${a.action}`)
+        showApiWarnings(record, [a], applyOptions.locate!, warned)
       })
     )
     const counts = ['created', 'configured', 'unchanged'].map(
@@ -542,6 +551,32 @@ function locator(loaded: LoadedManifest[]) {
   return (object: KubeObject) => byName.get(displayName(object))
 }
 
+/**
+ * The dry run of every object, then of every workload's pod: the namespace's
+ * pod admission (PodSecurity, quota, webhooks) judges the pods before any write.
+ * Its warnings join the workload's own.
+ */
+async function planAndAdmit(
+  client: KubeClient,
+  config: StageConfig,
+  objects: KubeObject[],
+  options: ApplyOptions
+): Promise<PlannedObject[]> {
+  const plan = await planApply(client, objects, options)
+  const created = new Set(
+    plan
+      .filter(p => p.object.kind === 'ServiceAccount' && p.action === 'created')
+      .map(p => p.object.metadata.name)
+  )
+  const admission = await checkPodAdmission(client, config.namespace, objects, created)
+  if (admission.skipped) info(`Pod admission: ${admission.skipped}`)
+  for (const { workload, message } of admission.warnings) {
+    const planned = plan.find(p => objectKey(p.object) === objectKey(workload))
+    if (planned) planned.warnings = [...(planned.warnings ?? []), `pod: ${message}`]
+  }
+  return plan
+}
+
 /** A namespace with nothing in it is gone within seconds once the namespace controller sees it. */
 const NAMESPACE_CLEANUP_MS = 60_000
 
@@ -558,14 +593,14 @@ async function preflight(
   namespaceExisted: boolean
 ): Promise<PlannedObject[]> {
   const [namespace, ...rest] = objects
-  if (namespaceExisted) return planApply(client, objects, options)
+  if (namespaceExisted) return planAndAdmit(client, config, objects, options)
   const nsPlan = await planApply(client, [namespace], options)
   const [written] = await applyPlanned(client, [nsPlan], options)
   info(`Created namespace ${config.namespace}`)
   try {
     return [
       { ...nsPlan[0], action: 'created', written: written.object },
-      ...(await planApply(client, rest, options))
+      ...(await planAndAdmit(client, config, rest, options))
     ]
   } catch (error) {
     const gone = await deleteNamespace(client, config.namespace, NAMESPACE_CLEANUP_MS).catch(
@@ -616,6 +651,29 @@ function waitFailure(outcome: WaitOutcome, config: StageConfig): StageError {
       ? [{ title: `Last log lines of ${failure.pod}/${failure.container}`, text: failed.logTail }]
       : []
   })
+}
+
+/**
+ * The API server's warnings, each once, as an annotation at the object's file
+ * and line and in the summary. Returns every warning shown so far.
+ */
+function showApiWarnings(
+  record: StageRecord,
+  objects: { object: KubeObject; warnings?: string[] }[],
+  locate: (object: KubeObject) => ErrorLocation | undefined,
+  shown = new Set<string>()
+): Set<string> {
+  for (const { object, warnings } of objects) {
+    for (const warning of warnings ?? []) {
+      const message = `${displayName(object)}: the API server warns: ${warning}`
+      if (shown.has(message)) continue
+      shown.add(message)
+      record.warnings.push(message)
+      const at = locate(object)
+      core.warning(message, at && { file: at.file, startLine: at.line })
+    }
+  }
+  return shown
 }
 
 function warn(record: StageRecord, message: string): void {

@@ -36,12 +36,16 @@ export async function requireRealNode(): Promise<V1Node> {
  * A namespace labelled for its environment whose pods go to the real node
  * (PodNodeSelector and PodTolerationRestriction annotations).
  */
-export async function realNodeNamespace(name: string, environment: string): Promise<void> {
+export async function realNodeNamespace(
+  name: string,
+  environment: string,
+  labels: Record<string, string> = {}
+): Promise<void> {
   await core().createNamespace({
     body: {
       metadata: {
         name,
-        labels: { environment },
+        labels: { environment, ...labels },
         annotations: {
           'scheduler.alpha.kubernetes.io/node-selector': 'type=real',
           'scheduler.alpha.kubernetes.io/defaultTolerations': JSON.stringify([

@@ -8,7 +8,7 @@ import { StageError, type ErrorLocation } from '../errors.js'
 import { settleConcurrent } from '../concurrency.js'
 import type { KubeObject } from '../manifests/types.js'
 import { displayName, objectKey } from '../manifests/objects.js'
-import type { ApiResource, KubeClient } from './client.js'
+import type { ApiResource, JsonResponse, KubeClient } from './client.js'
 import { asKubeApiError, type KubeApiError } from './errors.js'
 import { forbiddenError, rethrowForbidden } from './forbidden.js'
 import {
@@ -39,11 +39,15 @@ export interface PlannedObject {
   action: ApplyAction
   /** Already written during preflight (the stage's own new namespace): not sent again. */
   written?: KubeObject
+  /** What the API server warned about in the dry run. */
+  warnings?: string[]
 }
 
 export interface AppliedObject {
   object: KubeObject
   action: ApplyAction
+  /** What the API server warned about when it was applied. */
+  warnings?: string[]
 }
 
 const APPLY_CONTENT_TYPE = 'application/apply-patch+yaml'
@@ -200,7 +204,7 @@ export async function serverSideApply(
   resource: ApiResource,
   options: ApplyAs,
   dryRun: boolean
-): Promise<{ status: number; body: KubeObject }> {
+): Promise<JsonResponse<KubeObject>> {
   return client.send<KubeObject>(
     'PATCH',
     applyPath(object, resource, options, dryRun),
@@ -285,9 +289,10 @@ export async function planApply(
     if (unchangedSinceApplied(hash, current, options.fieldManager)) {
       return { object, resource, live: current, preview: current, action: 'unchanged' as ApplyAction }
     }
-    const preview = (await serverSideApply(client, object, resource, options, true)).body
+    const dryRun = await serverSideApply(client, object, resource, options, true)
+    const preview = dryRun.body
     const action = classifyChange(preview, current, options.fieldManager, options.volatileAnnotations)
-    return { object, resource, live: current, preview, action }
+    return { object, resource, live: current, preview, action, warnings: dryRun.warnings }
   })
   const failures = outcomes.flatMap((o, i) =>
     o.status === 'rejected' ? [{ object: objects[i], error: o.reason }] : []
@@ -311,7 +316,7 @@ export async function applyPlanned(
         return { object: planned.live ?? planned.object, action: planned.action }
       if (planned.written) return { object: planned.written, action: planned.action }
       const response = await serverSideApply(client, planned.object, planned.resource, options, false)
-      return { object: response.body, action: planned.action }
+      return { object: response.body, action: planned.action, warnings: response.warnings }
     })
     const failures = outcomes.flatMap((o, i) =>
       o.status === 'rejected' ? [{ object: tier[i].object, error: o.reason }] : []

@@ -29,6 +29,17 @@ export interface ApiResource {
 export interface JsonResponse<T> {
   status: number
   body: T
+  /** The API server's Warning headers (PodSecurity "would violate", deprecated APIs, unknown fields). */
+  warnings: string[]
+}
+
+/** `299 - "message"` entries of Warning headers, as the API server writes them. Pure. */
+export function parseWarnings(header: string | null): string[] {
+  if (!header) return []
+  const warnings: string[] = []
+  for (const match of header.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g))
+    warnings.push(match[1].replace(/\\(.)/g, '$1'))
+  return warnings
 }
 
 export interface KubeClient {
@@ -223,7 +234,11 @@ export async function createClient(connection: ClusterConnection): Promise<KubeC
     kubeConfig: kc,
     send: async <T>(method: string, path: string, body?: unknown, contentType?: string) => {
       const response = await request(path, { method, body, contentType })
-      return { status: response.status, body: (await response.json()) as T }
+      return {
+        status: response.status,
+        body: (await response.json()) as T,
+        warnings: parseWarnings(response.headers.get('warning'))
+      }
     },
     getJson: async <T>(path: string, accept?: string) =>
       (await (await request(path, { accept })).json()) as T,

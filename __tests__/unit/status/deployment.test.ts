@@ -279,11 +279,36 @@ describe('Deployment: messages', () => {
         }
       ]
     })
-    const readiness = deploymentReadiness(web, context([], []))
+    // Pods of the namespace still terminating will give their quota back: wait, showing why.
+    const terminating = { metadata: { name: 'old-1', deletionTimestamp: new Date() } } as V1Pod
+    const readiness = deploymentReadiness(web, context([terminating], []))
     expect(readiness.state).toBe('InProgress')
     expect(readiness.message).toBe(
       '1 of 3 replicas updated (FailedCreate: pods "web-7d9c6b5f4-" is forbidden: exceeded quota: compute, requested: cpu=500m)'
     )
+    // Nothing will free it: the rollout is doomed.
+    const doomed = deploymentReadiness(web, context([], []))
+    expect(doomed.state).toBe('Failed')
+    expect(doomed.failure).toMatchObject({ code: 'AdmissionDenied' })
+    expect(doomed.failure?.reason).toContain('exceeded quota: compute')
+  })
+
+  it('fails at once when admission refuses the pods', () => {
+    const web = deployment({
+      updatedReplicas: 0,
+      conditions: [
+        {
+          type: 'ReplicaFailure',
+          status: 'True',
+          reason: 'FailedCreate',
+          message:
+            'pods "web-1" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false'
+        }
+      ]
+    })
+    const readiness = deploymentReadiness(web, context([], []))
+    expect(readiness.failure?.code).toBe('AdmissionDenied')
+    expect(readiness.failure?.reason).toContain('violates PodSecurity')
   })
 
   it('says when the rollout is paused', () => {

@@ -18,7 +18,7 @@ import {
   type Readiness,
   type ReadinessContext
 } from './types.js'
-import { workloadInProgress } from './workload.js'
+import { refusedPods, workloadInProgress } from './workload.js'
 
 /**
  * A rollout back to an older ReplicaSet (a fix, a rollback) is observed before
@@ -69,6 +69,8 @@ export function deploymentReadiness(deployment: V1Deployment, context: Readiness
   const total = status.replicas ?? 0
   const available = status.availableReplicas ?? 0
   const replicaFailure = findCondition(status.conditions, 'ReplicaFailure')
+  const refused = refusedPods(replicaFailure, context.pods)
+  if (refused) return refused
   const blocked = replicaFailure?.status === 'True' ? ` (${conditionText(replicaFailure)})` : ''
   const paused = deployment.spec?.paused ? 'rollout paused: ' : ''
 

@@ -11,7 +11,7 @@ import {
   type Readiness,
   type ReadinessContext
 } from './types.js'
-import { workloadInProgress } from './workload.js'
+import { refusedPods, workloadInProgress } from './workload.js'
 
 export function replicaSetReadiness(rs: V1ReplicaSet, context: ReadinessContext): Readiness {
   const status = rs.status
@@ -23,8 +23,9 @@ export function replicaSetReadiness(rs: V1ReplicaSet, context: ReadinessContext)
   const ready = status?.readyReplicas ?? 0
   const available = status?.availableReplicas ?? 0
   const total = status?.replicas ?? 0
-  // Quota or admission refusing pods: not final (quota frees up), but the reason to show.
   const replicaFailure = findCondition(status?.conditions, 'ReplicaFailure')
+  const refused = refusedPods(replicaFailure, context.pods)
+  if (refused) return refused
   const blocked = replicaFailure?.status === 'True' ? ` (${conditionText(replicaFailure)})` : ''
 
   if (ready < replicas) return workloadInProgress(`${ready} of ${replicas} replicas ready${blocked}`, pods)

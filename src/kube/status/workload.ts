@@ -55,3 +55,20 @@ export function workloadInProgress(
   if (old) return inProgress(`${progress}; old revision ${describePodProgress(old)}`)
   return inProgress(progress)
 }
+
+/**
+ * Pods the controller cannot create (ReplicaFailure: FailedCreate). Refused by
+ * admission (PodSecurity, a webhook) or invalid: doomed. Over quota: doomed
+ * unless pods of the namespace are terminating and will give their share back.
+ */
+export function refusedPods(
+  condition: { status?: string; reason?: string; message?: string } | undefined,
+  podsOfNamespace: readonly V1Pod[]
+): Readiness | undefined {
+  if (condition?.status !== 'True' || condition.reason !== 'FailedCreate') return undefined
+  const message = condition.message ?? 'FailedCreate'
+  if (/exceeded quota/i.test(message) && podsOfNamespace.some(p => p.metadata?.deletionTimestamp))
+    return undefined
+  if (!/forbidden|denied|invalid|exceeded quota/i.test(message)) return undefined
+  return failed({ code: 'AdmissionDenied', reason: `pods are refused: ${message}` })
+}
