@@ -38,6 +38,8 @@ export interface StageConfig {
   forceConflicts: boolean
   /** Fail before any write when the dry run returns a warning. */
   warningsAsErrors: boolean
+  /** Stamp pod templates with a digest of the configuration they consume, so a config change rolls them. */
+  configRollout: boolean
   allowClusterScoped: boolean
   allowOtherNamespaces: boolean
   isolate: boolean
@@ -200,6 +202,7 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     fieldManager: optional(read, 'field-manager') ?? 'kube-stage',
     forceConflicts: booleanInput(read, 'force-conflicts', false),
     warningsAsErrors: booleanInput(read, 'warnings-as-errors', false),
+    configRollout: booleanInput(read, 'config-rollout', true),
     allowClusterScoped: booleanInput(read, 'allow-cluster-scoped', false),
     allowOtherNamespaces: booleanInput(read, 'allow-other-namespaces', false),
     isolate: booleanInput(read, 'isolate', false),

@@ -11,6 +11,8 @@ import { asKubeApiError } from './kube/errors.js'
 import { forbiddenError, rethrowForbidden } from './kube/forbidden.js'
 import { info } from './report/log.js'
 import { checkPodAdmission } from './kube/admission.js'
+import { stampConfigDigests } from './manifests/config-digest.js'
+import type { SmokeResult } from './smoke/types.js'
 import { normalizeSecret, withoutCredentials } from './redact.js'
 import { readStageConfig, type StageConfig } from './inputs.js'
 import { formatDuration } from './duration.js'
@@ -46,7 +48,7 @@ import {
   type ApplyOptions,
   type PlannedObject
 } from './kube/apply.js'
-import { rollBack, rollbackTargets } from './kube/rollback.js'
+import { configRollbackTargets, restoreConfig, rollBack, rollbackTargets } from './kube/rollback.js'
 import { waitForReadiness, type WaitOutcome } from './kube/wait.js'
 import { describeTimeout } from './kube/status/index.js'
 import { newStageRecord, stageResult, type StageRecord } from './report/record.js'
@@ -143,6 +145,8 @@ async function runStage(
   for (const change of images.changes)
     info(`${change.workload} ${change.container}: image ${change.from} → ${change.to}`)
   rendered.config = config
+  // A configuration change rolls the pods that consume it, so they run it before they are verified.
+  if (config.configRollout) images = { ...images, objects: stampConfigDigests(images.objects) }
   rendered.objects = images.objects
   // A namespace the platform team made and labelled for this environment is not written:
   // a deployer with a namespace-scoped Role may not patch it.
@@ -209,7 +213,16 @@ async function runStage(
       // Only what this stage wrote goes back (a later tier may have failed to apply);
       // a rollback that fails must not hide why the stage failed.
       const changed = plan.filter(p => written.has(objectKey(p.object)))
-      await rollBackFailedStage(client, config, record, changed).catch(rollbackError =>
+      const verify =
+        smokeChecks &&
+        (async () =>
+          runChecks(
+            config,
+            smokeChecks,
+            await credentials(config, client),
+            'Smoke checks against the restored version'
+          ))
+      await rollBackFailedStage(client, config, record, changed, verify).catch(rollbackError =>
         warn(record, `Rollback failed: ${(rollbackError as Error).message}`)
       )
     }
@@ -261,34 +274,63 @@ async function rollBackFailedStage(
   client: KubeClient,
   config: StageConfig,
   record: StageRecord,
-  plan: PlannedObject[]
+  plan: PlannedObject[],
+  verify?: () => Promise<SmokeResult[]>
 ): Promise<void> {
   const targets = rollbackTargets(plan)
-  if (targets.length === 0) return
-  await core.group(`Rolling back ${targets.length} workload(s) to their previous version`, async () => {
-    const result = await rollBack(client, targets, config.fieldManager)
-    const restored = result.restored.map(r => displayName(r.object))
-    let ready = false
-    let message = 'rollback could not be applied'
-    if (result.restored.length > 0) {
-      const outcome = await waitForReadiness(client, result.restored, {
-        timeoutMs: Math.min(config.timeoutMs, ROLLBACK_WAIT_MS),
-        waitForLoadBalancer: false,
-        log: line => info(line)
-      })
-      ready = outcome.state === 'Current'
-      message = ready
-        ? `ready again in ${formatDuration(outcome.elapsedMs)}`
-        : describeTimeout(outcome.results).join('; ') || outcome.state
+  const configs = configRollbackTargets(plan)
+  if (targets.length === 0 && configs.length === 0) return
+  await core.group(
+    `Rolling back ${targets.length} workload(s) and ${configs.length} ConfigMap(s) and Secret(s)`,
+    async () => {
+      // Configuration first: the restored pods must start with the previous release's configuration.
+      const config_ = await restoreConfig(client, configs, config.fieldManager)
+      const result = await rollBack(client, targets, config.fieldManager)
+      result.failed.push(...config_.failed)
+      const restored = [...config_.restored, ...result.restored.map(r => displayName(r.object))]
+      let ready = false
+      let message = 'rollback could not be applied'
+      if (result.restored.length > 0) {
+        const outcome = await waitForReadiness(client, result.restored, {
+          timeoutMs: Math.min(config.timeoutMs, ROLLBACK_WAIT_MS),
+          waitForLoadBalancer: false,
+          log: line => info(line)
+        })
+        ready = outcome.state === 'Current'
+        message = ready
+          ? `ready again in ${formatDuration(outcome.elapsedMs)}`
+          : describeTimeout(outcome.results).join('; ') || outcome.state
+      }
+      if (targets.length === 0 && config_.restored.length > 0) {
+        ready = true
+        message = 'configuration restored'
+      }
+      // The restored version is verified as the release was: its checks must pass again.
+      const verified = ready && verify ? await verify() : undefined
+      const failing = verified?.filter(r => !r.passed) ?? []
+      record.rollback = {
+        restored,
+        ready,
+        message,
+        failed: result.failed,
+        verified: verified && {
+          passed: failing.length === 0,
+          failed: failing.map(r => `${r.name}: ${r.reason ?? 'failed'}`)
+        }
+      }
+      if (ready && failing.length > 0)
+        warn(
+          record,
+          `Rolled back ${restored.join(', ')}, but the restored version fails its smoke checks too: ${record.rollback.verified!.failed[0]}`
+        )
+      else if (ready) info(`Rolled back ${restored.join(', ')}: the previous version is serving again`)
+      else
+        warn(
+          record,
+          `Rollback of ${targets.map(t => displayName(t.object)).join(', ')} did not complete: ${[message, ...result.failed].join('; ')}`
+        )
     }
-    record.rollback = { restored, ready, message, failed: result.failed }
-    if (ready) info(`Rolled back ${restored.join(', ')}: the previous version is serving again`)
-    else
-      warn(
-        record,
-        `Rollback of ${targets.map(t => displayName(t.object)).join(', ')} did not complete: ${[message, ...result.failed].join('; ')}`
-      )
-  })
+  )
 }
 
 /** The smoke module is loaded only by stages that have smoke checks; their file is validated before any write. */
@@ -322,32 +364,15 @@ async function smoke(
   stageCredentials: string[]
 ): Promise<void> {
   if (!smokeChecks) return
-  const { spec, run: runSmokeChecks } = smokeChecks
-  const smokeSecrets = config.smokeSecrets
-    .map(name => process.env[name])
-    .filter((v): v is string => Boolean(v))
-    .map(normalizeSecret)
-  const urlPassword = config.smokeUrl && new URL(config.smokeUrl).password
-  if (urlPassword) smokeSecrets.push(decodeURIComponent(urlPassword))
-  for (const secret of smokeSecrets) core.setSecret(secret)
-  const secrets = [...smokeSecrets, ...stageCredentials]
+  const { spec } = smokeChecks
   if (config.smokeInsecure)
     warn(record, 'smoke-insecure is set: TLS certificates of the smoke target are not verified.')
-  record.smoke = await core.group(`Smoke checks (${spec.checks.length})`, () =>
-    runSmokeChecks(spec, {
-      baseUrl: config.smokeUrl,
-      env: process.env,
-      secrets,
-      tls: { caFile: config.smokeCaFile, insecure: config.smokeInsecure },
-      workspace: config.github.workspace,
-      log: line => info(line)
-    })
+  record.smoke = await runChecks(
+    config,
+    smokeChecks,
+    stageCredentials,
+    `Smoke checks (${spec.checks.length})`
   )
-  for (const result of record.smoke) {
-    info(
-      `smoke ${result.name}: ${result.passed ? 'passed' : 'FAILED'} after ${result.attempts} attempt(s) in ${formatDuration(result.durationMs)}`
-    )
-  }
   const failed = record.smoke.filter(r => !r.passed)
   if (failed.length > 0) {
     const inline = spec.source === 'smoke-tests' || spec.source === 'smoke-url'
@@ -367,6 +392,40 @@ async function smoke(
       }
     )
   }
+}
+
+/** Runs the smoke checks once, with every secret they could show masked and redacted. */
+async function runChecks(
+  config: StageConfig,
+  smokeChecks: NonNullable<Awaited<ReturnType<typeof loadSmoke>>>,
+  stageCredentials: string[],
+  title: string
+) {
+  const { spec, run: runSmokeChecks } = smokeChecks
+  const smokeSecrets = config.smokeSecrets
+    .map(name => process.env[name])
+    .filter((v): v is string => Boolean(v))
+    .map(normalizeSecret)
+  const urlPassword = config.smokeUrl && new URL(config.smokeUrl).password
+  if (urlPassword) smokeSecrets.push(decodeURIComponent(urlPassword))
+  for (const secret of smokeSecrets) core.setSecret(secret)
+  const secrets = [...smokeSecrets, ...stageCredentials]
+  const results = await core.group(title, () =>
+    runSmokeChecks(spec, {
+      baseUrl: config.smokeUrl,
+      env: process.env,
+      secrets,
+      tls: { caFile: config.smokeCaFile, insecure: config.smokeInsecure },
+      workspace: config.github.workspace,
+      log: line => info(line)
+    })
+  )
+  for (const result of results) {
+    info(
+      `smoke ${result.name}: ${result.passed ? 'passed' : 'FAILED'} after ${result.attempts} attempt(s) in ${formatDuration(result.durationMs)}`
+    )
+  }
+  return results
 }
 
 /**

@@ -110,3 +110,53 @@ export async function rollBack(
   })
   return { restored, failed }
 }
+
+const CONFIG_KINDS = new Set(['ConfigMap', 'Secret'])
+
+/** ConfigMaps and Secrets this stage changed, with their content from before it. Pure. */
+export function configRollbackTargets(plan: readonly PlannedObject[]): PlannedObject[] {
+  return plan.filter(
+    p => CONFIG_KINDS.has(p.object.kind) && p.action === 'configured' && p.live && p.live.immutable !== true
+  )
+}
+
+/**
+ * The apply patch that gives a ConfigMap or Secret its content from before the
+ * stage back. The content comes from the live object read before applying and
+ * goes only to the API server: never to the log, the outputs or the record. Pure.
+ */
+export function previousConfig(live: KubeObject): KubeObject {
+  const restored: KubeObject = {
+    apiVersion: live.apiVersion,
+    kind: live.kind,
+    metadata: { name: live.metadata.name, namespace: live.metadata.namespace }
+  }
+  for (const field of ['data', 'binaryData', 'type'] as const)
+    if (live[field] !== undefined) restored[field] = live[field]
+  return restored
+}
+
+/** Applies each previous content, taking the fields back from whoever holds them now (this stage). */
+export async function restoreConfig(
+  client: KubeClient,
+  targets: PlannedObject[],
+  fieldManager: string
+): Promise<{ restored: string[]; failed: string[] }> {
+  const outcomes = await settleConcurrent(targets, 8, target =>
+    serverSideApply(
+      client,
+      previousConfig(target.live!),
+      target.resource,
+      { fieldManager, force: true },
+      false
+    )
+  )
+  const restored: string[] = []
+  const failed: string[] = []
+  outcomes.forEach((outcome, i) => {
+    const name = displayName(targets[i].object)
+    if (outcome.status === 'fulfilled') restored.push(name)
+    else failed.push(`${name}: ${(outcome.reason as Error).message}`)
+  })
+  return { restored, failed }
+}

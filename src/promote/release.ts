@@ -9,6 +9,7 @@ import { canonicalJson, sha256 } from '../canonical.js'
 import { normalizeEnvironmentTokens } from '../environments.js'
 import type { KubeObject } from '../manifests/types.js'
 import { displayName, podSpecsOf } from '../manifests/objects.js'
+import { CONFIG_DIGEST_ANNOTATION } from '../manifests/config-digest.js'
 
 export const RELEASE_FORMAT = 1
 
@@ -184,27 +185,36 @@ export const PER_ENVIRONMENT_FIELDS = [
  * An object as stages compare it: without the fields that differ per
  * environment, and without what the stage itself adds. Image digests go: the
  * promotion guard compares images, and pinning a tag to the digest that ran
- * upstream is the stage's own doing.
+ * upstream is the stage's own doing; so does the configuration digest (parity
+ * compares the configuration itself key by key).
  */
 function comparable(object: KubeObject, perEnvironmentFields: readonly string[]): unknown {
   let stripped: unknown = object
   for (const field of [...PER_ENVIRONMENT_FIELDS, ...perEnvironmentFields])
     stripped = without(stripped, field.split('.'))
-  return withoutImageDigests(stripped)
+  return withoutStageStamps(stripped)
 }
 
-function withoutImageDigests(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutImageDigests)
+/** Without image digests and the configuration digest: what the stage itself writes into templates. */
+function withoutStageStamps(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutStageStamps)
   if (value === null || typeof value !== 'object') return value
   return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [
-      key,
-      key === 'image' && typeof inner === 'string'
-        ? inner.replace(/@sha256:[0-9a-f]+$/, '')
-        : withoutImageDigests(inner)
-    ])
+    Object.entries(value)
+      .filter(([key]) => key !== CONFIG_DIGEST_ANNOTATION)
+      .map(([key, inner]) => [
+        key,
+        key === 'image' && typeof inner === 'string'
+          ? inner.replace(/@sha256:[0-9a-f]+$/, '')
+          : withoutStageStamps(inner)
+      ])
+      // Annotations that held only the stage's own stamp compare as none at all.
+      .filter(([key, inner]) => !(key === 'annotations' && isEmptyObject(inner)))
   )
 }
+
+const isEmptyObject = (value: unknown) =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0
 
 /** Per-object digests; names carrying the stage's own environment name compare equal across stages. */
 export function objectDigests(

@@ -18,7 +18,12 @@ export function stageOutputs(record: StageRecord): Record<string, string> {
     'environment-url': record.environmentUrl ?? '',
     release: record.release ?? '',
     'rolled-back': String(
-      Boolean(record.rollback && record.rollback.restored.length > 0 && record.rollback.ready)
+      Boolean(
+        record.rollback &&
+        record.rollback.restored.length > 0 &&
+        record.rollback.ready &&
+        record.rollback.verified?.passed !== false
+      )
     )
   }
 }

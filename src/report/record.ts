@@ -60,7 +60,14 @@ export interface StageRecord {
   parity?: ParityRecord
   smoke?: SmokeResult[]
   /** What a failed stage put back: the workloads restored, whether they are ready again, what could not be. */
-  rollback?: { restored: string[]; ready: boolean; message: string; failed: string[] }
+  rollback?: {
+    restored: string[]
+    ready: boolean
+    message: string
+    failed: string[]
+    /** The smoke checks run again against the restored version. */
+    verified?: { passed: boolean; failed: string[] }
+  }
   /** JSON of the release record, for the release output. */
   release?: string
 }

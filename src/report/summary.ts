@@ -76,7 +76,12 @@ function failureSection(record: StageRecord): string {
 function rollbackSection(record: StageRecord): string {
   const rollback = record.rollback
   if (!rollback) return ''
-  const state = rollback.ready ? '✅ serving the previous version again' : '⚠️ not ready again'
+  const verified = rollback.verified
+  const state = !rollback.ready
+    ? '⚠️ not ready again'
+    : verified && !verified.passed
+      ? `❌ restored, but the restored version fails its smoke checks too (${escapeHtml(verified.failed.join('; '))})`
+      : `✅ serving the previous version again${verified ? ', and its smoke checks pass' : ''}`
   const failed = rollback.failed.length
     ? `\n\nCould not roll back: ${rollback.failed.map(escapeHtml).join('; ')}`
     : ''
