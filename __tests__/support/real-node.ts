@@ -73,12 +73,21 @@ export async function entryService(namespace: string, app: string, targetPort = 
   return `http://127.0.0.1:${service.spec?.ports?.[0]?.nodePort}`
 }
 
-/** GETs a JSON document from the deployed service; undefined while it does not answer. */
+/**
+ * GETs a JSON document from the deployed service. A connection refused for a
+ * moment (kube-proxy dropping the endpoints of pods being replaced) is retried
+ * for up to 10 s; undefined when it never answers 2xx.
+ */
 export async function getJson(url: string): Promise<unknown> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) })
-    return response.ok ? await response.json() : undefined
-  } catch {
-    return undefined
+  const until = Date.now() + 10_000
+  for (;;) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) })
+      if (response.ok) return await response.json()
+    } catch {
+      // not answering yet
+    }
+    if (Date.now() > until) return undefined
+    await new Promise(resolve => setTimeout(resolve, 250))
   }
 }
