@@ -519,9 +519,7 @@ async function connect(config: StageConfig, record: StageRecord): Promise<KubeCl
   if (config.kubeconfig) core.setSecret(config.kubeconfig)
   const client = await createClient({ kubeconfig: config.kubeconfig, context: config.context })
   // Mask every credential before anything could print it.
-  for (const secret of kubeconfigSecrets(client.kubeConfig)) core.setSecret(secret)
-  const signed = await signedCredentials(client.kubeConfig, client.server).catch(() => [])
-  for (const secret of signed) core.setSecret(secret)
+  for (const secret of await credentials(config, client)) core.setSecret(secret)
   if (client.kubeConfig.getCurrentCluster()?.skipTLSVerify)
     warn(
       record,

@@ -16,15 +16,21 @@ export const NEVER_SENT = new Set([
   'UND_ERR_CONNECT_TIMEOUT'
 ])
 
-/** The socket-level code of a failed request: fetch and undici wrap it in `cause`, maybe twice. */
-export function failureCode(error: unknown): string | undefined {
+/** The innermost cause: the socket or TLS error that explains a failed fetch (wrapped in `cause`, maybe twice). */
+export function rootCause(error: unknown): unknown {
   let current = error
-  for (let depth = 0; depth < 10 && current; depth++) {
-    const { code, cause } = current as { code?: unknown; cause?: unknown }
-    if (cause === undefined || cause === null) return typeof code === 'string' ? code : undefined
-    current = cause
+  for (let depth = 0; depth < 10; depth++) {
+    const next = (current as { cause?: unknown } | undefined)?.cause
+    if (next === undefined || next === null) break
+    current = next
   }
-  return undefined
+  return current
+}
+
+/** The socket-level code of a failed request, when there is one. */
+export function failureCode(error: unknown): string | undefined {
+  const code = (rootCause(error) as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' ? code : undefined
 }
 
 /** True when the request certainly never reached the server. */

@@ -6,7 +6,7 @@
  * webhooks that only look at pods (Kyverno, Gatekeeper) judge the pod itself.
  */
 import { StageError } from '../errors.js'
-import { displayName, podSpecsOf } from '../manifests/objects.js'
+import { displayName, podSpecsOf, podTemplateOf } from '../manifests/objects.js'
 import type { KubeObject } from '../manifests/types.js'
 import type { KubeClient } from './client.js'
 import { asKubeApiError } from './errors.js'
@@ -21,13 +21,8 @@ export function podFromTemplate(
 ): KubeObject | undefined {
   const [at] = podSpecsOf(workload)
   if (!at || workload.kind === 'Pod') return undefined
-  const template = at.path
-    .split('.')
-    .slice(0, -1)
-    .reduce<Record<string, unknown> | undefined>(
-      (v, k) => v?.[k] as Record<string, unknown>,
-      workload as never
-    ) as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined
+  const templateMetadata = podTemplateOf(workload, at).metadata as
+    { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined
   const spec = { ...(at.spec as Record<string, unknown>) }
   // A ServiceAccount this same stage creates does not exist yet: the default one stands in.
   if (typeof spec.serviceAccountName === 'string' && createdServiceAccounts.has(spec.serviceAccountName))
@@ -39,8 +34,8 @@ export function podFromTemplate(
       name: '',
       generateName: `${workload.metadata.name.slice(0, 40)}-preflight-`,
       namespace,
-      labels: template?.metadata?.labels,
-      annotations: template?.metadata?.annotations
+      labels: templateMetadata?.labels,
+      annotations: templateMetadata?.annotations
     },
     spec
   }

@@ -3,6 +3,10 @@
  * that say what to do. client-node wraps the useful part: a refused connection
  * arrives as "fetch failed" with the address and ECONNREFUSED in error.cause.
  */
+import { rootCause } from '../network.js'
+
+export { rootCause }
+
 export interface StatusCause {
   reason?: string
   message?: string
@@ -58,17 +62,6 @@ export function asKubeApiError(error: unknown): KubeApiError | undefined {
     if (typeof code === 'number' && code >= 400) return apiErrorFrom(code, (error as { body: unknown }).body)
   }
   return undefined
-}
-
-/** The innermost cause: the socket or TLS error that explains a failed fetch. */
-export function rootCause(error: unknown): unknown {
-  let current = error
-  for (let depth = 0; depth < 10; depth++) {
-    const next = (current as { cause?: unknown } | undefined)?.cause
-    if (next === undefined || next === null) break
-    current = next
-  }
-  return current
 }
 
 const TLS_HINT =

@@ -133,12 +133,21 @@ async function waitForFirstConsumerClasses(
   } catch (error) {
     // A namespaced Role cannot read storage classes: the stage goes on, a little less sharp.
     log(
-      `Cannot read storage classes (${asKubeApiError(error)?.status === 403 ? 'forbidden' : (error as Error).message}): ` +
+      cannotRead(
+        'storage classes',
+        error,
         'a PersistentVolumeClaim is waited on until it is bound, even when its class binds only once a pod uses it ' +
-        '(grant get and list on storageclasses in a ClusterRole to judge those at once)'
+          '(grant get and list on storageclasses in a ClusterRole to judge those at once)'
+      )
     )
     return []
   }
+}
+
+/** What a read that only sharpens a verdict could not do, and what that costs. Pure. */
+function cannotRead(what: string, error: unknown, cost: string): string {
+  const why = asKubeApiError(error)?.status === 403 ? 'forbidden' : (error as Error).message
+  return `Cannot read ${what} (${why}): ${cost}`
 }
 
 /**
@@ -164,9 +173,12 @@ async function nodeCapacities(
     }))
   } catch (error) {
     log(
-      `Cannot read nodes (${asKubeApiError(error)?.status === 403 ? 'forbidden' : (error as Error).message}): ` +
+      cannotRead(
+        'nodes',
+        error,
         'an Unschedulable pod is judged by autoscaler events and the grace period only ' +
-        '(grant get and list on nodes in a ClusterRole to fail at once a pod no node can hold)'
+          '(grant get and list on nodes in a ClusterRole to fail at once a pod no node can hold)'
+      )
     )
     return undefined
   }
@@ -449,15 +461,10 @@ export async function waitForReadiness(
             schedule()
           }
         },
+        // Said once: a refused first list reports here, then rejects the promise below.
         onError: error =>
-          options.log(
-            `Cannot watch events in ${namespace} (${(error as Error).message}): autoscaler decisions are not seen`
-          )
-      }).catch(error =>
-        options.log(
-          `Cannot read events in ${namespace} (${(error as Error).message}): autoscaler decisions are not seen`
-        )
-      )
+          options.log(cannotRead(`events in ${namespace}`, error, 'autoscaler decisions are not seen'))
+      }).catch(() => undefined)
     }
     Promise.all(starts).then(() => {
       // Not in the first list: deleted between the apply and the wait.

@@ -8,7 +8,7 @@
  * name changes with their content). Pure.
  */
 import { canonicalJson, sha256 } from '../canonical.js'
-import { displayName, podSpecsOf } from './objects.js'
+import { displayName, podSpecsOf, podTemplateOf } from './objects.js'
 import { findReferences } from './references.js'
 import type { KubeObject } from './types.js'
 
@@ -38,14 +38,10 @@ export function stampConfigDigests(objects: KubeObject[]): KubeObject[] {
       .sort()
     if (used.length === 0) return object
     const digest = sha256(canonicalJson(used.map(key => [key, content(config.get(key)!)]))).slice(0, 16)
-    // The template sits one level above its spec: spec.template, or spec.jobTemplate.spec.template.
-    const copy = structuredClone(object) as Record<string, unknown>
-    const template = at.path
-      .split('.')
-      .slice(0, -1)
-      .reduce<Record<string, unknown>>((v, k) => v[k] as Record<string, unknown>, copy)
+    const copy = structuredClone(object)
+    const template = podTemplateOf(copy, podSpecsOf(copy)[0])
     const metadata = (template.metadata ??= {}) as { annotations?: Record<string, string> }
     metadata.annotations = { ...metadata.annotations, [CONFIG_DIGEST_ANNOTATION]: digest }
-    return copy as KubeObject
+    return copy
   })
 }

@@ -42,6 +42,21 @@ export function podSpecsOf(object: KubeObject): PodSpecAt[] {
   return []
 }
 
+/**
+ * The pod template that holds a pod spec (spec.template, or
+ * spec.jobTemplate.spec.template): one level above the spec. The object itself,
+ * not a copy, so a caller working on a copy can stamp it.
+ */
+export function podTemplateOf(
+  object: KubeObject,
+  at: PodSpecAt
+): { metadata?: KubeObject['metadata'] | Record<string, unknown> } {
+  return at.path
+    .split('.')
+    .slice(0, -1)
+    .reduce<Record<string, unknown>>((value, key) => value[key] as Record<string, unknown>, object)
+}
+
 export interface ContainerAt {
   container: { name: string; image?: string; [key: string]: unknown }
   path: string
