@@ -7,12 +7,14 @@ const base = {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] }
 }
 
+// Pure logic, no I/O beyond fixture files. Also what mutation testing runs (stryker.config.mjs).
+export const unitProject = { ...base, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] }
+
 export default {
   // Cluster and HTTP tests run real servers; their own deadlines are much shorter than this.
   testTimeout: 180_000,
   projects: [
-    // Pure logic, no I/O beyond fixture files.
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
+    unitProject,
     // Real HTTP servers on 127.0.0.1, no cluster needed.
     { ...base, displayName: 'http', testMatch: ['<rootDir>/__tests__/http/**/*.test.ts'] },
     // A real kube-apiserver: refuses to run (fails) without one.

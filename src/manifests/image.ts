@@ -79,6 +79,15 @@ export function parseImageReference(reference: string): ImageReference {
   }
 }
 
+/**
+ * What two references to one image are compared by: the repository (Docker Hub's
+ * implicit registry and library/ added) and the tag, `latest` when none is written.
+ */
+export function imageIdentity(reference: string): { repository: string; tag: string; digest?: string } {
+  const parsed = parseImageReference(reference)
+  return { repository: parsed.repository, tag: parsed.tag ?? 'latest', digest: parsed.digest }
+}
+
 export function formatImageReference(
   image: Pick<ImageReference, 'registry' | 'path' | 'tag' | 'digest'> & { explicitRegistry?: boolean }
 ): string {

@@ -3,7 +3,7 @@
  * previous stage's release refuses to deploy what was not proven there. Pure.
  */
 import { StageError } from '../errors.js'
-import { parseImageReference } from '../manifests/image.js'
+import { imageIdentity } from '../manifests/image.js'
 import type { ImageOverride } from '../manifests/images.js'
 import { RELEASE_FORMAT, type ReleaseRecord } from './release.js'
 import { aliasesOf } from '../environments.js'
@@ -50,11 +50,6 @@ export interface PromotionCheck {
   pins: ImageOverride[]
 }
 
-function split(reference: string): { repository: string; tag: string; digest?: string } {
-  const parsed = parseImageReference(reference)
-  return { repository: parsed.repository, tag: parsed.tag ?? 'latest', digest: parsed.digest }
-}
-
 /**
  * `images` are this stage's rendered images ("Deployment/shop:shop" → reference).
  * Every one must have run upstream: the same repository, and the digest that
@@ -89,8 +84,8 @@ export function checkPromotion(
       problems.push(`${container} did not run in ${from}`)
       continue
     }
-    const mine = split(reference)
-    const theirs = split(passed)
+    const mine = imageIdentity(reference)
+    const theirs = imageIdentity(passed)
     if (mine.repository !== theirs.repository) {
       problems.push(`${container} image ${reference} is not the ${from} image ${passed}`)
     } else if (theirs.digest) {

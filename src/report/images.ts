@@ -4,7 +4,7 @@
  */
 import type { KubeObject } from '../manifests/types.js'
 import { containersOf, displayName, podSpecsOf } from '../manifests/objects.js'
-import { parseImageReference } from '../manifests/image.js'
+import { imageIdentity } from '../manifests/image.js'
 import type { ImageRecord } from './record.js'
 
 /**
@@ -13,8 +13,8 @@ import type { ImageRecord } from './record.js'
  */
 function imageKey(reference: string): string {
   try {
-    const parsed = parseImageReference(reference)
-    return `${parsed.repository}:${parsed.tag ?? 'latest'}`
+    const { repository, tag } = imageIdentity(reference)
+    return `${repository}:${tag}`
   } catch {
     return reference
   }

@@ -1,12 +1,9 @@
 import {
   currentRevisionPods,
   describeTimeout,
-  matchesSelector,
   newReplicaSet,
   podsOf,
   readinessOf,
-  selectorOf,
-  selectorString,
   type ReadinessContext
 } from '../../../src/kube/status/index.js'
 import {
@@ -162,27 +159,5 @@ describe('related objects', () => {
     expect(
       names(podsOf(migrate, { pods: [...pods, jobPod(migrate, 'mine'), elsewhere], replicaSets: [] }))
     ).toEqual(['migrate-mine'])
-  })
-
-  it('extracts label selectors and matches them with API server semantics', () => {
-    expect(selectorOf(web)).toEqual({ matchLabels: { app: 'web' } })
-    expect(selectorOf({ kind: 'Service', spec: { selector: { app: 'web' } } })).toEqual({
-      matchLabels: { app: 'web' }
-    })
-    expect(selectorOf({ kind: 'Service', spec: { selector: {} } })).toBeUndefined()
-    expect(selectorOf({ kind: 'ConfigMap' })).toBeUndefined()
-
-    const selector = {
-      matchLabels: { app: 'web' },
-      matchExpressions: [
-        { key: 'tier', operator: 'In', values: ['frontend', 'edge'] },
-        { key: 'canary', operator: 'DoesNotExist' }
-      ]
-    }
-    expect(matchesSelector({ app: 'web', tier: 'edge' }, selector)).toBe(true)
-    expect(matchesSelector({ app: 'web', tier: 'backend' }, selector)).toBe(false)
-    expect(matchesSelector({ app: 'web', tier: 'edge', canary: '' }, selector)).toBe(false)
-    expect(matchesSelector(undefined, {})).toBe(true)
-    expect(selectorString(selector)).toBe('app=web,tier in (frontend,edge),!canary')
   })
 })

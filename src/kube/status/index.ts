@@ -36,13 +36,10 @@ export type {
 export { describePodProgress, diagnosePod, isPodReady, type DiagnoseOptions } from './pod.js'
 export {
   currentRevisionPods,
-  matchesSelector,
   newReplicaSet,
   ownedBy,
   podsOf,
-  replicaSetsOf,
-  selectorOf,
-  selectorString
+  replicaSetsOf
 } from './related.js'
 export {
   crdReadiness,

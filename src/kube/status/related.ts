@@ -7,7 +7,6 @@
 import type {
   V1DaemonSet,
   V1Deployment,
-  V1LabelSelector,
   V1ObjectMeta,
   V1Pod,
   V1ReplicaSet,
@@ -130,68 +129,4 @@ export function currentRevisionPods(
     default:
       return pods
   }
-}
-
-/**
- * A workload's label selector (Service and ReplicationController maps become
- * matchLabels); undefined for kinds without one and for a Service without a
- * selector, which selects nothing.
- */
-export function selectorOf(object: KubeResource): V1LabelSelector | undefined {
-  const spec = object.spec as { selector?: unknown } | undefined
-  const selector = spec?.selector
-  if (selector === undefined || selector === null || typeof selector !== 'object') return undefined
-  switch (object.kind) {
-    case 'Service':
-    case 'ReplicationController': {
-      const map = selector as Record<string, string>
-      return Object.keys(map).length ? { matchLabels: { ...map } } : undefined
-    }
-    case 'Deployment':
-    case 'StatefulSet':
-    case 'DaemonSet':
-    case 'ReplicaSet':
-    case 'Job':
-      return selector as V1LabelSelector
-    default:
-      return undefined
-  }
-}
-
-/** Label selector semantics of the API server: an empty selector matches everything. */
-export function matchesSelector(
-  labels: Record<string, string> | undefined,
-  selector: V1LabelSelector
-): boolean {
-  const has = (key: string) => labels !== undefined && Object.hasOwn(labels, key)
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    if (labels?.[key] !== value) return false
-  }
-  for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
-    const value = labels?.[key]
-    const ok =
-      operator === 'In'
-        ? has(key) && values.includes(value!)
-        : operator === 'NotIn'
-          ? !has(key) || !values.includes(value!)
-          : operator === 'Exists'
-            ? has(key)
-            : operator === 'DoesNotExist'
-              ? !has(key)
-              : false
-    if (!ok) return false
-  }
-  return true
-}
-
-/** The `labelSelector` query parameter form of a selector, for a list or watch. */
-export function selectorString(selector: V1LabelSelector): string {
-  const parts = Object.entries(selector.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`)
-  for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
-    if (operator === 'In') parts.push(`${key} in (${values.join(',')})`)
-    else if (operator === 'NotIn') parts.push(`${key} notin (${values.join(',')})`)
-    else if (operator === 'Exists') parts.push(key)
-    else if (operator === 'DoesNotExist') parts.push(`!${key}`)
-  }
-  return parts.join(',')
 }

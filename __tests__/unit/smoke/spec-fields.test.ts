@@ -1,0 +1,213 @@
+// Every field of a check reaches the parsed spec, and every wrong one is refused at its line.
+import { parseSmokeSpec } from '../../../src/smoke/spec.js'
+import type { HttpCheck } from '../../../src/smoke/types.js'
+
+const FULL = `defaults:
+  timeout: 90s
+  interval: 3s
+checks:
+  - name: full
+    method: put
+    path: /items/1
+    headers:
+      Authorization: Bearer x
+    query:
+      dry: "true"
+    body: '{"a":1}'
+    retry: false
+    timeout: 10s
+    interval: 500ms
+    expect:
+      status: [200, 204]
+      headers:
+        Content-Type: ^application/json
+      body:
+        contains: ok
+        matches: "o+k"
+      maxDuration: 250ms
+      json:
+        - path: .a
+          equals: 1
+        - jq: .a == 1
+  - url: http://example.test/health
+  - name: posted
+    path: /orders
+    method: POST
+    json: { item: 1 }
+  - name: script
+    run: ./check.sh
+`
+
+describe('a parsed smoke check', () => {
+  const spec = parseSmokeSpec(FULL, 'smoke.yaml')
+
+  it('keeps every field of an HTTP check', () => {
+    expect(spec.checks[0]).toEqual({
+      type: 'http',
+      name: 'full',
+      line: 5,
+      method: 'PUT',
+      target: '/items/1',
+      headers: { Authorization: 'Bearer x' },
+      query: { dry: 'true' },
+      body: '{"a":1}',
+      json: undefined,
+      retry: false,
+      timeoutMs: 10_000,
+      intervalMs: 500,
+      expect: {
+        status: [200, 204],
+        headers: { 'Content-Type': '^application/json' },
+        body: { contains: 'ok', matches: 'o+k' },
+        maxDurationMs: 250,
+        json: [
+          { path: '.a', equals: 1 },
+          { jq: '.a == 1', line: 27 }
+        ]
+      }
+    } satisfies HttpCheck)
+  })
+
+  it('fills in defaults: name, GET, retry for idempotent methods, the file-wide timeout and interval', () => {
+    expect(spec.checks[1]).toMatchObject({
+      name: 'check 2',
+      method: 'GET',
+      target: 'http://example.test/health',
+      headers: {},
+      query: {},
+      retry: true,
+      timeoutMs: 90_000,
+      intervalMs: 3_000,
+      expect: { status: [], json: [], headers: {}, body: undefined, maxDurationMs: undefined }
+    })
+  })
+
+  it('does not retry a POST unless told to, and keeps a JSON body as data', () => {
+    expect(spec.checks[2]).toMatchObject({ method: 'POST', retry: false, json: { item: 1 } })
+  })
+
+  it('runs a script once unless told to retry', () => {
+    expect(spec.checks[3]).toEqual({
+      type: 'script',
+      name: 'script',
+      run: './check.sh',
+      retry: false,
+      timeoutMs: 90_000,
+      intervalMs: 3_000,
+      line: 33
+    })
+  })
+})
+
+function refusal(text: string): string {
+  try {
+    parseSmokeSpec(text, 'smoke.yaml')
+  } catch (error) {
+    return (error as Error).message
+  }
+  throw new Error('expected the spec to be refused')
+}
+
+const checkWith = (lines: string) => `checks:\n  - name: a\n    path: /x\n    ${lines}`
+
+describe('a smoke check refused', () => {
+  it.each([
+    ['headers: [a]\n', 'smoke.yaml:4: check "a" headers: must be a mapping'],
+    ['query:\n      q: { a: 1 }\n', 'smoke.yaml:5: check "a" query.q: must be a string'],
+    ['body: { a: 1 }\n', 'smoke.yaml:4: check "a" body: must be a string (use json: for structured bodies)'],
+    ['body: x\n    json: {}\n', 'smoke.yaml:2: check "a": has both body and json; use one'],
+    ['retry: sometimes\n', 'smoke.yaml:4: check "a" retry: must be true or false'],
+    ['expect: []\n', 'smoke.yaml:4: check "a" expect: must be a mapping'],
+    ['expect:\n      code: 200\n', 'smoke.yaml:5: check "a" expect: unknown field "code"'],
+    ['expect:\n      status: 600\n', 'smoke.yaml:5: check "a" expect.status: must be an HTTP status'],
+    ['expect:\n      status: [99]\n', 'smoke.yaml:5: check "a" expect.status: must be an HTTP status'],
+    [
+      'expect:\n      headers:\n        X: "("\n',
+      'smoke.yaml:6: check "a" expect.headers.X: invalid regular'
+    ],
+    [
+      'expect:\n      body:\n        equals: x\n',
+      'smoke.yaml:6: check "a" expect.body: unknown field "equals"'
+    ],
+    ['expect:\n      body:\n        matches: "("\n', 'smoke.yaml:6: check "a" expect.body.matches: invalid'],
+    [
+      'expect:\n      maxDuration: fast\n',
+      'smoke.yaml:5: check "a" expect maxDuration: "fast" is not a duration'
+    ],
+    [
+      'expect:\n      maxDuration: 0s\n',
+      'smoke.yaml:5: check "a" expect maxDuration: "0s" is not a duration'
+    ],
+    ['expect:\n      json:\n        - path: .a\n', 'smoke.yaml:6: check "a" expect.json[0]: needs a matcher'],
+    [
+      'expect:\n      json:\n        - equals: 1\n',
+      'smoke.yaml:6: check "a" expect.json[0] path: is required'
+    ],
+    [
+      'expect:\n      json:\n        - path: .a\n          gt: "1"\n',
+      'smoke.yaml:7: check "a" expect.json[0] gt: must be a number'
+    ],
+    [
+      'expect:\n      json:\n        - path: .a\n          length: x\n',
+      'expect.json[0] length: must be a number'
+    ],
+    [
+      'expect:\n      json:\n        - path: .a\n          exists: yes\n',
+      'expect.json[0] exists: must be true or false'
+    ],
+    [
+      'expect:\n      json:\n        - path: .a\n          type: text\n',
+      'expect.json[0] type: must be one of string'
+    ],
+    [
+      'expect:\n      json:\n        - path: .a\n          oneOf: 1\n',
+      'expect.json[0] oneOf: must be a list'
+    ],
+    [
+      'expect:\n      json:\n        - path: .a\n          equals: .nan\n',
+      'expect.json[0] equals: can never match'
+    ],
+    [
+      'expect:\n      json:\n        - path: .a\n          contains: [.inf]\n',
+      'expect.json[0] contains: can never match'
+    ],
+    [
+      'expect:\n      json:\n        - path: .a\n          oneOf: [-.inf]\n',
+      'expect.json[0] oneOf: can never match'
+    ],
+    [
+      'expect:\n      json:\n        - jq: ""\n',
+      'smoke.yaml:6: check "a" expect.json[0] jq: must be a jq expression'
+    ],
+    [
+      'expect:\n      json:\n        - jq: .a\n          path: .a\n',
+      'expect.json[0]: jq cannot be combined with path'
+    ],
+    ['url: http://x\n', 'smoke.yaml:2: check "a": needs exactly one of path, url or run'],
+    ['interval: -1s\n', 'smoke.yaml:4: check "a" interval: "-1s" is not a duration']
+  ])('%j: %s', (lines, message) => {
+    expect(refusal(checkWith(lines))).toContain(message)
+  })
+
+  it.each([
+    ['checks:\n  - url: ftp://x\n', 'smoke.yaml:2: check "check 1" url: must be an absolute http(s) URL'],
+    ['checks:\n  - name: s\n    run: ""\n', 'smoke.yaml:3: check "s" run: must be a shell command'],
+    [
+      'checks:\n  - name: s\n    run: ./x\n    expect: {}\n',
+      'smoke.yaml:4: check "s" expect: does not apply'
+    ],
+    [
+      'checks:\n  - path: /a\n    name: x\n  - path: /b\n    name: x\n',
+      'smoke.yaml:4: check "x": another check has the same name'
+    ],
+    ['defaults:\n  retries: 3\nchecks:\n  - path: /a\n', 'smoke.yaml:2: defaults: unknown field "retries"'],
+    ['defaults:\n  timeout: never\nchecks:\n  - path: /a\n', 'smoke.yaml:2: defaults timeout: "never"'],
+    ['defaults:\n  interval: x\nchecks:\n  - path: /a\n', 'smoke.yaml:2: defaults interval: "x"'],
+    ['tests:\n  - path: /a\n', 'smoke.yaml:1: the smoke checks: unknown field "tests"'],
+    ['- path: /a\n', 'smoke.yaml:1: the smoke checks: must be a mapping'],
+    ['checks: {}\n', 'smoke.yaml:1: checks: must be a non-empty list'],
+    ['checks:\n  - x\n', 'smoke.yaml:2: check 1: must be a mapping']
+  ])('%j: %s', (text, message) => {
+    expect(refusal(text)).toContain(message)
+  })
+})
