@@ -8,7 +8,11 @@ const base = {
 }
 
 // Pure logic, no I/O beyond fixture files. Also what mutation testing runs (stryker.config.mjs).
-export const unitProject = { ...base, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] }
+export const unitProject = {
+  ...base,
+  displayName: 'unit',
+  testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts']
+}
 
 export default {
   // Cluster and HTTP tests run real servers; their own deadlines are much shorter than this.

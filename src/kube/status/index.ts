@@ -34,13 +34,7 @@ export type {
   ResourceFailure
 } from './types.js'
 export { describePodProgress, diagnosePod, isPodReady, type DiagnoseOptions } from './pod.js'
-export {
-  currentRevisionPods,
-  newReplicaSet,
-  ownedBy,
-  podsOf,
-  replicaSetsOf
-} from './related.js'
+export { currentRevisionPods, newReplicaSet, ownedBy, podsOf, replicaSetsOf } from './related.js'
 export {
   crdReadiness,
   daemonSetReadiness,
