@@ -2,6 +2,8 @@
  * Server-side apply of a whole manifest set: one discovery pass, one list per
  * kind for the live state, a dry run of every object before any write, then
  * tiers applied in order with bounded concurrency inside each tier.
+ * Over 300 lines: discovery, live state, dry run, conflicts and tiered writes are
+ * one exchange with the API server over the same PlannedObject; apart, each would export its internals.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { StageError, type ErrorLocation } from '../errors.js'

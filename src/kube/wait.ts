@@ -1,30 +1,33 @@
 /**
  * Waits for every applied resource at once: one watch per collection, one
- * stage deadline, readiness judged by the pure per-kind rules after every
- * change. Ends as soon as everything is Current, or anything is Failed (with
- * the rule's reason), or the deadline passes (saying what is still missing).
+ * stage deadline, and after every change one pure step (wait-step.ts) that
+ * judges everything seen so far. Ends as soon as everything is Current, or
+ * anything is Failed (with the rule's reason and a log tail), or the deadline
+ * passes (saying what is still missing). This module is the I/O: watches and
+ * timers; the reads around them are in wait-reads.ts.
  */
 import type { KubeObject } from '../manifests/types.js'
-import { displayName, objectKey } from '../manifests/objects.js'
-import type { ApiResource, KubeClient } from './client.js'
-import { collectionPath, withQuery } from './paths.js'
+import { objectKey } from '../manifests/objects.js'
+import type { KubeClient } from './client.js'
 import { watchCollection, type WatchedObject } from './watch.js'
-import { readinessOf, type Readiness, type ResourceFailure } from './status/index.js'
-import {
-  judgeUnschedulable,
-  NO_SCALE_UP_EVENTS,
-  SCALE_UP_EVENTS,
-  type NodeCapacity
-} from './status/unschedulable.js'
-import type { V1Pod } from '@kubernetes/client-node'
-import { asKubeApiError, rootCause } from './errors.js'
+import type { ResourceFailure } from './status/index.js'
 import { formatDuration } from '../duration.js'
-import { forbiddenError } from './forbidden.js'
+import {
+  autoscalerEvent,
+  deadlineFailure,
+  describeCause,
+  judgeTarget,
+  NO_MEMORY,
+  waitStep,
+  watchPlan,
+  type TargetReadiness,
+  type WaitFacts,
+  type WaitSettings,
+  type WaitTarget
+} from './wait-step.js'
+import { cannotRead, fetchLogTail, nodeCapacities, waitForFirstConsumerClasses } from './wait-reads.js'
 
-export interface WaitTarget {
-  object: KubeObject
-  resource: ApiResource
-}
+export type { TargetReadiness, WaitTarget } from './wait-step.js'
 
 export interface WaitOptions {
   timeoutMs: number
@@ -36,13 +39,6 @@ export interface WaitOptions {
 
 export const DEFAULT_UNSCHEDULABLE_GRACE_MS = 30_000
 
-export interface TargetReadiness {
-  object: KubeObject
-  readiness: Readiness
-  /** Milliseconds from the start of the wait until it was first Current. */
-  readyAfterMs?: number
-}
-
 export interface WaitOutcome {
   state: 'Current' | 'Failed' | 'Timeout'
   results: TargetReadiness[]
@@ -52,303 +48,82 @@ export interface WaitOutcome {
   pods: WatchedObject[]
 }
 
-/** Kinds whose only readiness is "the API server accepted it": nothing to watch. */
-const READY_ON_APPLY = new Set([
-  'ConfigMap',
-  'Secret',
-  'ServiceAccount',
-  'Role',
-  'RoleBinding',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'NetworkPolicy',
-  'LimitRange',
-  'ResourceQuota',
-  'PodDisruptionBudget',
-  'Namespace',
-  'PriorityClass',
-  'StorageClass',
-  'IngressClass'
-])
-
-/** Kinds whose readiness depends on their pods (and a Deployment's ReplicaSets). */
-const POD_OWNERS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'Pod'])
-
-function needsWatch(target: WaitTarget, options: WaitOptions): boolean {
-  if (READY_ON_APPLY.has(target.object.kind)) return false
-  if (target.object.kind === 'Service')
-    return options.waitForLoadBalancer && (target.object.spec as { type?: string })?.type === 'LoadBalancer'
-  return true
-}
-
-const LOG_TAIL_LINES = 20
-/** The log tail explains a failure but must not delay it: the stage fails within 2 s of the cause. */
-const LOG_TAIL_TIMEOUT_MS = 1500
-
-async function fetchLogTail(
-  client: KubeClient,
-  namespace: string,
-  failure: ResourceFailure
-): Promise<string | undefined> {
-  if (!failure.wantsLogs || !failure.pod) return undefined
-  const path = withQuery(
-    `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(failure.pod)}/log`,
-    {
-      container: failure.container,
-      tailLines: LOG_TAIL_LINES,
-      previous: failure.previousLogs ? true : undefined
-    }
-  )
-  try {
-    return await Promise.race([
-      client.getText(path),
-      new Promise<string>((_, reject) =>
-        setTimeout(
-          () => reject(new Error(`timed out after ${LOG_TAIL_TIMEOUT_MS}ms`)),
-          LOG_TAIL_TIMEOUT_MS
-        ).unref()
-      )
-    ])
-  } catch (error) {
-    return `(log unavailable: ${(error as Error).message})`
-  }
-}
-
-/**
- * Storage classes that bind a claim only once a pod uses it: such a claim
- * with no pod yet is as ready as it can be. Unknown (no permission to list
- * storage classes) means none: the claim is then waited on until bound.
- */
-async function waitForFirstConsumerClasses(
-  client: KubeClient,
-  targets: WaitTarget[],
-  log: (line: string) => void
-): Promise<string[]> {
-  if (!targets.some(t => t.object.kind === 'PersistentVolumeClaim')) return []
-  try {
-    const list = await client.getJson<{
-      items: { metadata: { name: string }; volumeBindingMode?: string }[]
-    }>('/apis/storage.k8s.io/v1/storageclasses')
-    return list.items.filter(c => c.volumeBindingMode === 'WaitForFirstConsumer').map(c => c.metadata.name)
-  } catch (error) {
-    // A namespaced Role cannot read storage classes: the stage goes on, a little less sharp.
-    log(
-      cannotRead(
-        'storage classes',
-        error,
-        'a PersistentVolumeClaim is waited on until it is bound, even when its class binds only once a pod uses it ' +
-          '(grant get and list on storageclasses in a ClusterRole to judge those at once)'
-      )
-    )
-    return []
-  }
-}
-
-/** What a read that only sharpens a verdict could not do, and what that costs. Pure. */
-function cannotRead(what: string, error: unknown, cost: string): string {
-  const why = asKubeApiError(error)?.status === 403 ? 'forbidden' : (error as Error).message
-  return `Cannot read ${what} (${why}): ${cost}`
-}
-
-/**
- * Every node's allocatable resources, to tell a pod too large for any node
- * (doomed) from one waiting for room. Undefined when nodes cannot be read.
- */
-async function nodeCapacities(
-  client: KubeClient,
-  log: (line: string) => void
-): Promise<NodeCapacity[] | undefined> {
-  try {
-    const list = await client.getJson<{
-      items: {
-        metadata: { name: string }
-        spec?: { unschedulable?: boolean }
-        status?: { allocatable?: Record<string, string> }
-      }[]
-    }>('/api/v1/nodes')
-    return list.items.map(n => ({
-      name: n.metadata.name,
-      allocatable: n.status?.allocatable ?? {},
-      unschedulable: n.spec?.unschedulable
-    }))
-  } catch (error) {
-    log(
-      cannotRead(
-        'nodes',
-        error,
-        'an Unschedulable pod is judged by autoscaler events and the grace period only ' +
-          '(grant get and list on nodes in a ClusterRole to fail at once a pod no node can hold)'
-      )
-    )
-    return undefined
-  }
-}
-
-/** The socket error or the API server's answer that ended a watch, in a few words. */
-function describeCause(error: unknown): string {
-  const cause = rootCause(error) as { code?: string; message?: string } | undefined
-  const message = cause?.message ?? (error as Error)?.message ?? String(error)
-  return cause?.code && !message.includes(cause.code) ? `${message} (${cause.code})` : message
-}
-
-const DELETED: Readiness = {
-  state: 'Failed',
-  message: 'deleted while the stage waited for it',
-  failure: { code: 'ResourceFailed', reason: 'it was deleted while the stage waited for it to become ready' }
-}
-
 export async function waitForReadiness(
   client: KubeClient,
   targets: WaitTarget[],
   options: WaitOptions
 ): Promise<WaitOutcome> {
-  const started = Date.now()
+  const startedAt = Date.now()
   const abort = new AbortController()
+  // What the watches have seen; each step judges it whole.
   const latest = new Map<string, KubeObject>(targets.map(t => [objectKey(t.object), t.object]))
   const pods = new Map<string, WatchedObject>()
   const replicaSets = new Map<string, WatchedObject>()
-  const readyAt = new Map<string, number>()
-  const lastMessage = new Map<string, string>()
+  const autoscalerEvents = new Map<string, { reason: string; message?: string }>()
   /** Targets the watches have reported, and those deleted before they were ever ready. */
   const seen = new Set<string>()
   const deleted = new Set<string>()
   let watchError: unknown
-  const bindOnFirstConsumer = await waitForFirstConsumerClasses(client, targets, options.log)
-  const autoscalerEvents = new Map<string, { reason: string; message?: string }>()
-  const unschedulableSince = new Map<string, number>()
-  const graceMs = options.unschedulableGraceMs ?? DEFAULT_UNSCHEDULABLE_GRACE_MS
-
-  const watched = targets.filter(t => needsWatch(t, options))
-  const collections = new Map<string, { path: string; apiVersion: string; kind: string }>()
-  for (const { object, resource } of watched) {
-    const path = collectionPath(
-      object.apiVersion,
-      resource,
-      resource.namespaced ? object.metadata.namespace : undefined
-    )
-    collections.set(path, { path, apiVersion: object.apiVersion, kind: object.kind })
+  let memory = NO_MEMORY
+  const settings: WaitSettings = {
+    waitForLoadBalancer: options.waitForLoadBalancer,
+    unschedulableGraceMs: options.unschedulableGraceMs ?? DEFAULT_UNSCHEDULABLE_GRACE_MS,
+    waitForFirstConsumerClasses: await waitForFirstConsumerClasses(client, targets, options.log)
   }
-  const podNamespaces = new Set(
-    watched.filter(t => POD_OWNERS.has(t.object.kind)).map(t => t.object.metadata.namespace ?? '')
-  )
-  const nodes = podNamespaces.size > 0 ? await nodeCapacities(client, options.log) : undefined
 
-  /** An Unschedulable pod fails the target only when nothing will make room for it. */
-  const judgeScheduling = (readiness: Readiness, namespace: string | undefined): Readiness => {
-    const failure = readiness.failure
-    if (readiness.state !== 'Failed' || failure?.code !== 'Unschedulable' || !failure.pod) return readiness
-    const pod = [...pods.values()].find(
-      p => p.metadata.name === failure.pod && p.metadata.namespace === namespace
-    ) as V1Pod | undefined
-    if (!pod) return readiness
-    if (!unschedulableSince.has(failure.pod)) unschedulableSince.set(failure.pod, Date.now())
-    const verdict = judgeUnschedulable(pod, {
-      now: Date.now(),
-      graceMs,
-      autoscalerEvents,
-      nodes,
-      terminatingPods: [...pods.values()].filter(
-        p =>
-          p.metadata.namespace === namespace &&
-          (p.metadata as { deletionTimestamp?: string }).deletionTimestamp
-      ).length,
-      unschedulableSince
-    })
-    if (verdict.doomed)
-      return { ...readiness, failure: { ...failure, reason: `${failure.reason}; ${verdict.reason}` } }
-    return { state: 'InProgress', message: `${failure.reason}; waiting for ${verdict.waitingFor}` }
+  const { watched, collections, podNamespaces } = watchPlan(targets, options.waitForLoadBalancer)
+  const nodes = podNamespaces.length > 0 ? await nodeCapacities(client, options.log) : undefined
+  const facts = (): WaitFacts => ({
+    now: Date.now(),
+    startedAt,
+    latest,
+    deleted,
+    pods: [...pods.values()],
+    replicaSets: [...replicaSets.values()],
+    autoscalerEvents,
+    nodes,
+    watchError
+  })
+  /** The pure step on what was seen, its memory kept and its lines logged. */
+  const step = () => {
+    const next = waitStep(targets, settings, facts(), memory)
+    memory = next.memory
+    for (const line of next.messages) options.log(line)
+    return next
   }
 
   return new Promise<WaitOutcome>(resolve => {
     let settled = false
     let scheduled = false
-    const finish = (
-      outcome: Omit<WaitOutcome, 'elapsedMs' | 'results' | 'pods'>,
-      results: TargetReadiness[]
-    ) => {
-      if (settled) return
+    const settle = () => {
       settled = true
       clearTimeout(deadline)
       clearInterval(tick)
       abort.abort()
-      resolve({ ...outcome, results, elapsedMs: Date.now() - started, pods: [...pods.values()] })
     }
-
-    /** The rule's verdict on a target as last seen, with the pods and ReplicaSets seen so far. */
-    const judge = (target: WaitTarget, object: KubeObject): Readiness => {
-      if (!needsWatch(target, options)) return { state: 'Current', message: 'applied' }
-      const readiness = readinessOf(object as never, {
-        pods: [...pods.values()].filter(p => p.metadata.namespace === object.metadata.namespace) as never,
-        replicaSets: [...replicaSets.values()] as never,
-        waitForLoadBalancer: options.waitForLoadBalancer,
-        waitForFirstConsumerClasses: bindOnFirstConsumer
-      })
-      return judgeScheduling(readiness, object.metadata.namespace)
-    }
-
-    const evaluate = (): TargetReadiness[] => {
-      return targets.map(target => {
-        const key = objectKey(target.object)
-        const object = latest.get(key)!
-        const readiness = deleted.has(key) ? DELETED : judge(target, object)
-        if (readiness.state === 'Current' && !readyAt.has(key)) readyAt.set(key, Date.now() - started)
-        if (
-          needsWatch(target, options) &&
-          lastMessage.get(key) !== `${readiness.state}:${readiness.message}`
-        ) {
-          lastMessage.set(key, `${readiness.state}:${readiness.message}`)
-          const mark =
-            readiness.state === 'Current' ? 'ready' : readiness.state === 'Failed' ? 'FAILED' : 'waiting'
-          options.log(`${displayName(object)}: ${mark}: ${readiness.message}`)
-        }
-        return { object, readiness, readyAfterMs: readyAt.get(key) }
-      })
+    const finish = (outcome: Omit<WaitOutcome, 'elapsedMs' | 'pods'>) => {
+      if (settled) return
+      settle()
+      resolve({ ...outcome, elapsedMs: Date.now() - startedAt, pods: [...pods.values()] })
     }
 
     const check = () => {
       scheduled = false
       if (settled) return
-      const results = evaluate()
-      const failed = results.find(r => r.readiness.state === 'Failed')
-      if (failed) {
-        const failure = failed.readiness.failure ?? {
-          code: 'ResourceFailed',
-          reason: failed.readiness.message
-        }
-        settled = true
-        clearTimeout(deadline)
-        clearInterval(tick)
-        clearInterval(tick)
-        abort.abort()
-        void fetchLogTail(client, failed.object.metadata.namespace ?? '', failure).then(logTail =>
-          resolve({
-            state: 'Failed',
-            failed: { object: failed.object, failure, logTail },
-            results,
-            elapsedMs: Date.now() - started,
-            pods: [...pods.values()]
-          })
-        )
-        return
-      }
-      if (watchError !== undefined) {
-        const api = asKubeApiError(watchError)
-        finish(
-          {
-            state: 'Failed',
-            failed: {
-              object: targets[0].object,
-              failure:
-                api?.status === 403
-                  ? { code: 'Forbidden', reason: forbiddenError(api, 'watch what it waits for').message }
-                  : { code: 'ResourceFailed', reason: `watch failed: ${(watchError as Error).message}` }
-            }
-          },
-          results
-        )
-        return
-      }
-      if (results.every(r => r.readiness.state === 'Current')) finish({ state: 'Current' }, results)
+      const { verdict, results, failed } = step()
+      if (verdict === 'Current') return finish({ state: 'Current', results })
+      if (verdict !== 'Failed' || !failed) return
+      // Settled now; resolved once the log tail that explains it is in (or has timed out).
+      settle()
+      void fetchLogTail(client, failed.object.metadata.namespace ?? '', failed.failure).then(logTail =>
+        resolve({
+          state: 'Failed',
+          failed: { ...failed, logTail },
+          results,
+          elapsedMs: Date.now() - startedAt,
+          pods: [...pods.values()]
+        })
+      )
     }
     // Coalesce bursts of events (a rollout emits dozens) into one evaluation.
     const schedule = () => {
@@ -359,23 +134,11 @@ export async function waitForReadiness(
     }
 
     const deadline = setTimeout(() => {
-      const results = evaluate()
-      if (!lost) return finish({ state: 'Timeout' }, results)
+      const { results } = step()
+      const unreachable = deadlineFailure(lost, Date.now(), client.server)
+      if (!unreachable) return finish({ state: 'Timeout', results })
       // Not the rollout's fault: nobody could see it.
-      const gone = formatDuration(Date.now() - lost.since)
-      finish(
-        {
-          state: 'Failed',
-          failed: {
-            object: targets[0].object,
-            failure: {
-              code: 'ClusterUnreachable',
-              reason: `the API server at ${client.server} has not answered for ${gone}, until the stage deadline (${describeCause(lost.error)})`
-            }
-          }
-        },
-        results
-      )
+      finish({ state: 'Failed', failed: { object: targets[0].object, failure: unreachable }, results })
     }, options.timeoutMs)
     // Some verdicts change with time alone (an unschedulable pod's grace period).
     const tick = setInterval(schedule, 1000)
@@ -391,8 +154,12 @@ export async function waitForReadiness(
       // Gone once ready (a finished Job's TTL) is fine, judged on its last state right away, since the
       // ready and the deleted event can come in one burst; gone before is a failure, not a wait until the deadline.
       if (type === 'DELETED') {
-        if (judge(target, object).state === 'Current')
-          readyAt.set(key, readyAt.get(key) ?? Date.now() - started)
+        const { readiness } = judgeTarget(target, object, facts(), memory.unschedulableSince, settings)
+        if (readiness.state === 'Current')
+          memory = {
+            ...memory,
+            readyAt: new Map(memory.readyAt).set(key, memory.readyAt.get(key) ?? Date.now() - startedAt)
+          }
         else deleted.add(key)
       }
       schedule()
@@ -434,7 +201,7 @@ export async function waitForReadiness(
     })
 
     const starts: Promise<void>[] = []
-    for (const { path, apiVersion, kind } of collections.values()) {
+    for (const { path, apiVersion, kind } of collections) {
       starts.push(
         watchCollection(client, path, abort.signal, {
           onEvent: onTargetEvent(kind, apiVersion),
@@ -450,16 +217,10 @@ export async function waitForReadiness(
       // Autoscalers say on the pod whether a node is coming; without the events, the grace period decides.
       void watchCollection(client, `/api/v1${ns}/events`, abort.signal, {
         onEvent: (_type, event) => {
-          const { involvedObject, reason, message } = event as unknown as {
-            involvedObject?: { kind?: string; name?: string }
-            reason?: string
-            message?: string
-          }
-          if (involvedObject?.kind !== 'Pod' || !involvedObject.name || !reason) return
-          if (SCALE_UP_EVENTS.has(reason) || NO_SCALE_UP_EVENTS.has(reason)) {
-            autoscalerEvents.set(involvedObject.name, { reason, message })
-            schedule()
-          }
+          const said = autoscalerEvent(event)
+          if (!said) return
+          autoscalerEvents.set(said.pod, { reason: said.reason, message: said.message })
+          schedule()
         },
         // Said once: a refused first list reports here, then rejects the promise below.
         onError: error =>

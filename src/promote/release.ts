@@ -4,6 +4,7 @@
  * (a single environment variable: Linux refuses one over 128 KiB), and free of
  * secret values: Secrets appear by name only, and configuration values as
  * digests unless they are short flag-like words or numbers. Pure.
+ * Over 300 lines: building, fitting (64 KiB) and comparing the record must agree on one format, kept in one place.
  */
 import { canonicalJson, sha256 } from '../canonical.js'
 import { normalizeEnvironmentTokens } from '../environments.js'

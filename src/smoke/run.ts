@@ -4,6 +4,8 @@
  * requests that are not idempotent, which run once unless the check says retry.
  * Those wait until the service has answered another check, and are repeated
  * only when the request never reached it (see reach.ts).
+ * Over 300 lines: HTTP and script checks share one deadline, retry rule and redaction; transport
+ * (http.ts), reachability (reach.ts) and scripts (script.ts) are already apart.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isSensitiveHeader, redact, redactAndCut, redactJson, REDACTED } from '../redact.js'

@@ -2,6 +2,7 @@
  * The smoke checks file (or inline YAML), parsed and validated strictly: an
  * error names the file, the check and the field, with the line. Pure, except that
  * a file with a jq assertion starts loading jq (see prepareSmokeSpec).
+ * Over 300 lines: one strict validator of the whole format, so every error names file, check, field and line alike.
  */
 import { LineCounter, parseDocument, isMap, isSeq, type Node, type YAMLMap } from 'yaml'
 import { StageError } from '../errors.js'

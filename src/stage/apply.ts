@@ -1,0 +1,63 @@
+/**
+ * apply: the dry-run plan written for real, tier by tier in dependency order
+ * (concurrently within a tier). Once writing has begun, a failure is returned,
+ * not thrown, together with what was written up to then: exactly what a
+ * rollback must put back.
+ */
+import * as core from '@actions/core'
+import { formatDuration } from '../duration.js'
+import { applyPlanned, type AppliedObject, type PlannedObject } from '../kube/apply.js'
+import { removeIsolationPolicy } from '../kube/namespace.js'
+import { displayName, objectKey } from '../manifests/objects.js'
+import { orderForApply } from '../manifests/order.js'
+import { info } from '../report/log.js'
+import { showApiWarnings, type StageContext } from './context.js'
+import type { Admitted } from './preflight.js'
+
+/** `written` is what the stage wrote, in plan order: all of it, or up to where it stopped. */
+export type Applied =
+  | { ok: true; written: PlannedObject[]; objects: AppliedObject[] }
+  | { ok: false; written: PlannedObject[]; error: unknown }
+
+export async function apply(stage: StageContext, admitted: Admitted): Promise<Applied> {
+  const { client, config, record } = stage
+  const { plan, options } = admitted
+  const started = Date.now()
+  const tiers = orderForApply(plan.map(p => p.object)).map(tier =>
+    tier.map(o => plan.find(p => p.object === o)!)
+  )
+  const written = new Set<string>()
+  const writtenPlan = () => plan.filter(p => written.has(objectKey(p.object)))
+  let warned = admitted.warned
+  try {
+    const applied = await core.group(`Applying ${plan.length} object(s) in ${tiers.length} tier(s)`, () =>
+      applyPlanned(client, tiers, options, a => {
+        written.add(objectKey(a.object))
+        info(`${displayName(a.object)}: ${a.action}`)
+        warned = showApiWarnings(record, [a], options.locate!, warned)
+      })
+    )
+    const counts = ['created', 'configured', 'unchanged'].map(
+      action => `${applied.filter(a => a.action === action).length} ${action}`
+    )
+    info(
+      `Applied ${applied.length} object(s) (${counts.join(', ')}): dry run ${formatDuration(admitted.dryRunMs)}, apply ${formatDuration(Date.now() - started)}`
+    )
+    if (
+      !config.isolate &&
+      admitted.namespaceExisted &&
+      (await removeIsolationPolicy(client, config.namespace))
+    )
+      info(`Removed the isolation NetworkPolicy from ${config.namespace}: isolate is off`)
+    record.resources = applied.map(a => ({
+      apiVersion: a.object.apiVersion,
+      kind: a.object.kind,
+      name: a.object.metadata.name,
+      namespace: a.object.metadata.namespace,
+      action: a.action
+    }))
+    return { ok: true, written: writtenPlan(), objects: applied }
+  } catch (error) {
+    return { ok: false, written: writtenPlan(), error }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * What every phase of a stage works with: the validated inputs, the record it
+ * reports from, the cluster client, and the stage's own credentials, computed
+ * once when it connects and masked before anything could print them. Also the
+ * one way a phase warns, and the API server's warnings shown at their line.
+ */
+import * as core from '@actions/core'
+import type { ErrorLocation } from '../errors.js'
+import type { StageConfig } from '../inputs.js'
+import {
+  createClient,
+  kubeconfigSecrets,
+  signedCredentials,
+  verifyConnection,
+  type KubeClient
+} from '../kube/client.js'
+import { displayName } from '../manifests/objects.js'
+import type { KubeObject } from '../manifests/types.js'
+import { info } from '../report/log.js'
+import type { StageRecord } from '../report/record.js'
+
+export interface StageContext {
+  config: StageConfig
+  record: StageRecord
+  client: KubeClient
+  /**
+   * The stage's own credentials (kubeconfig, exec-plugin token, GitHub token), computed once at
+   * connect: a smoke script or response must not show them either.
+   */
+  credentials: readonly string[]
+}
+
+export async function connect(config: StageConfig, record: StageRecord): Promise<StageContext> {
+  if (config.kubeconfig) core.setSecret(config.kubeconfig)
+  const client = await createClient({ kubeconfig: config.kubeconfig, context: config.context })
+  // Mask every credential before anything could print it.
+  const credentials = [
+    ...kubeconfigSecrets(client.kubeConfig),
+    ...(await signedCredentials(client.kubeConfig, client.server).catch(() => [])),
+    ...(config.githubToken ? [config.githubToken] : [])
+  ]
+  for (const secret of credentials) core.setSecret(secret)
+  if (client.kubeConfig.getCurrentCluster()?.skipTLSVerify)
+    warn(
+      record,
+      "The kubeconfig sets insecure-skip-tls-verify: the API server's certificate is not verified, so anyone between this runner and the cluster could read the credentials. Use certificate-authority-data instead."
+    )
+  record.server = client.server
+  record.clusterVersion = await verifyConnection(client)
+  info(`Connected to ${client.server} (Kubernetes ${record.clusterVersion})`)
+  return { config, record, client, credentials }
+}
+
+export function warn(record: StageRecord, message: string): void {
+  record.warnings.push(message)
+  core.warning(message)
+}
+
+/**
+ * The API server's warnings, each once, as an annotation at the object's file
+ * and line and in the summary. Returns every warning shown so far: those of
+ * `shown` and the new ones.
+ */
+export function showApiWarnings(
+  record: StageRecord,
+  objects: { object: KubeObject; warnings?: string[] }[],
+  locate: (object: KubeObject) => ErrorLocation | undefined,
+  shown: ReadonlySet<string> = new Set()
+): Set<string> {
+  const all = new Set(shown)
+  for (const { object, warnings } of objects) {
+    for (const warning of warnings ?? []) {
+      const message = `${displayName(object)}: the API server warns: ${warning}`
+      if (all.has(message)) continue
+      all.add(message)
+      record.warnings.push(message)
+      const at = locate(object)
+      core.warning(message, at && { file: at.file, startLine: at.line })
+    }
+  }
+  return all
+}

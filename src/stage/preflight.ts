@@ -1,0 +1,140 @@
+/**
+ * preflight: everything the cluster can refuse, asked before any write. Every
+ * Secret and ConfigMap a pod needs must exist (and none be named for another
+ * environment); then a server-side dry run of the whole set, and of every
+ * workload's pod against the namespace's admission (PodSecurity, quota,
+ * webhooks). The API server's warnings are shown at each object's line, and
+ * fail the stage with warnings-as-errors.
+ */
+import { StageError } from '../errors.js'
+import { formatDuration } from '../duration.js'
+import { checkPodAdmission } from '../kube/admission.js'
+import { applyPlanned, planApply, type ApplyOptions, type PlannedObject } from '../kube/apply.js'
+import { existingConfigNames } from '../kube/existing.js'
+import { rethrowForbidden } from '../kube/forbidden.js'
+import { deleteNamespace } from '../kube/namespace.js'
+import { checkReferences, findReferences, referenceError } from '../manifests/references.js'
+import { displayName, objectKey } from '../manifests/objects.js'
+import type { KubeObject } from '../manifests/types.js'
+import { info } from '../report/log.js'
+import { showApiWarnings, type StageContext } from './context.js'
+import { PROVENANCE, type Planned } from './plan.js'
+
+export interface Admitted {
+  /** Every object with its live state, the dry run's preview and the action it would take. */
+  plan: PlannedObject[]
+  /** How to apply them, as they were dry-run. */
+  options: ApplyOptions
+  /** The dry run's API server warnings, as shown. */
+  warned: ReadonlySet<string>
+  dryRunMs: number
+  /** Whether the namespace existed before this stage (it may hold an isolation policy of an earlier one). */
+  namespaceExisted: boolean
+}
+
+/** A namespace with nothing in it is gone within seconds once the namespace controller sees it. */
+const NAMESPACE_CLEANUP_MS = 60_000
+
+export async function preflight(stage: StageContext, planned: Planned): Promise<Admitted> {
+  const { config, record } = stage
+  await checkConfigReferences(stage, planned)
+  const options: ApplyOptions = {
+    fieldManager: config.fieldManager,
+    force: config.forceConflicts,
+    concurrency: 32,
+    volatileAnnotations: Object.values(PROVENANCE),
+    locate: planned.locate
+  }
+  const started = Date.now()
+  const plan = await dryRunInNamespace(stage, planned, options)
+  const dryRunMs = Date.now() - started
+  const warned = showApiWarnings(record, plan, planned.locate)
+  if (config.warningsAsErrors && warned.size > 0)
+    throw new StageError(
+      'PreflightWarning',
+      `The dry run returned ${warned.size} warning(s) and warnings-as-errors is set; nothing was applied: ${[...warned][0]}`,
+      { details: [...warned] }
+    )
+  return { plan, options, warned, dryRunMs, namespaceExisted: planned.namespaceExists }
+}
+
+/** Every Secret and ConfigMap a pod needs must exist, and none may be named for another environment. */
+async function checkConfigReferences({ client, config }: StageContext, planned: Planned): Promise<void> {
+  const { objects } = planned
+  const inManifests = new Set(
+    objects.filter(o => o.kind === 'Secret' || o.kind === 'ConfigMap').map(displayName)
+  )
+  const inCluster = planned.namespaceExists
+    ? await existingConfigNames(client, config.namespace).catch(
+        rethrowForbidden('check that the Secrets and ConfigMaps the pods use exist')
+      )
+    : new Set<string>()
+  const problems = checkReferences(objects, findReferences(objects), {
+    inManifests,
+    inCluster,
+    environment: config.environment,
+    environmentNames: config.environmentNames
+  })
+  if (problems.length > 0) throw referenceError(problems)
+}
+
+/**
+ * The namespace must exist for namespaced objects to be dry-run. When this
+ * stage had to create it and the dry run then fails, it is deleted again so a
+ * refused stage leaves the cluster as it found it.
+ */
+async function dryRunInNamespace(
+  stage: StageContext,
+  planned: Planned,
+  options: ApplyOptions
+): Promise<PlannedObject[]> {
+  const { client, config } = stage
+  if (planned.namespaceExists) return planAndAdmit(stage, planned.objects, options)
+  const [namespace, ...rest] = planned.objects
+  const nsPlan = await planApply(client, [namespace], options)
+  const [written] = await applyPlanned(client, [nsPlan], options)
+  info(`Created namespace ${config.namespace}`)
+  try {
+    return [
+      { ...nsPlan[0], action: 'created', written: written.object },
+      ...(await planAndAdmit(stage, rest, options))
+    ]
+  } catch (error) {
+    const gone = await deleteNamespace(client, config.namespace, NAMESPACE_CLEANUP_MS).catch(
+      (cleanupError: Error) => cleanupError
+    )
+    info(
+      gone === true
+        ? `Deleted namespace ${config.namespace} again: the dry run failed`
+        : `Namespace ${config.namespace}, created for the dry run that failed, could not be removed again: ${
+            gone === false ? `still terminating after ${formatDuration(NAMESPACE_CLEANUP_MS)}` : gone.message
+          }`
+    )
+    throw error
+  }
+}
+
+/**
+ * The dry run of every object, then of every workload's pod: the namespace's
+ * pod admission (PodSecurity, quota, webhooks) judges the pods before any write.
+ * Its warnings join the workload's own.
+ */
+async function planAndAdmit(
+  { client, config }: StageContext,
+  objects: KubeObject[],
+  options: ApplyOptions
+): Promise<PlannedObject[]> {
+  const plan = await planApply(client, objects, options)
+  const created = new Set(
+    plan
+      .filter(p => p.object.kind === 'ServiceAccount' && p.action === 'created')
+      .map(p => p.object.metadata.name)
+  )
+  const admission = await checkPodAdmission(client, config.namespace, objects, created)
+  if (admission.skipped) info(`Pod admission: ${admission.skipped}`)
+  for (const { workload, message } of admission.warnings) {
+    const planned = plan.find(p => objectKey(p.object) === objectKey(workload))
+    if (planned) planned.warnings = [...(planned.warnings ?? []), `pod: ${message}`]
+  }
+  return plan
+}

@@ -1,0 +1,166 @@
+/**
+ * report: what the stage says, whatever happened. The record's identity and
+ * the GitHub deployment status at the start; at the end the failure (once,
+ * annotated at its file and line), the release record, the step outputs, the
+ * job summary and the final deployment status, each written even when
+ * another cannot be.
+ */
+import * as core from '@actions/core'
+import { isStageError, StageError } from '../errors.js'
+import { formatDuration } from '../duration.js'
+import type { StageConfig } from '../inputs.js'
+import { asKubeApiError } from '../kube/errors.js'
+import { forbiddenError } from '../kube/forbidden.js'
+import {
+  buildRelease,
+  fitRelease,
+  releaseSizeWarning,
+  renderedImages,
+  splitExpected
+} from '../promote/release.js'
+import { withoutCredentials } from '../redact.js'
+import { GitHubDeployment } from '../report/github-deployment.js'
+import { info } from '../report/log.js'
+import { writeOutputs } from '../report/outputs.js'
+import { stageResult, type StageRecord } from '../report/record.js'
+import { renderSummary } from '../report/summary.js'
+import { warn } from './context.js'
+import type { Rendered } from './plan.js'
+
+/** What the stage is: where it deploys, from which commit and run. */
+export function describeStage(record: StageRecord, config: StageConfig): void {
+  // A user:password@ in the smoke URL is for the checks, never for the outputs or the deployment.
+  const environmentUrl = config.environmentUrl ?? config.smokeUrl
+  Object.assign(record, {
+    environmentUrl: environmentUrl && withoutCredentials(environmentUrl),
+    environment: config.environment,
+    namespace: config.namespace,
+    commit: config.github.sha,
+    runUrl: config.github.runUrl,
+    repositoryUrl: config.github.repositoryUrl
+  })
+}
+
+export async function openDeployment(
+  config: StageConfig,
+  record: StageRecord
+): Promise<GitHubDeployment | undefined> {
+  const { repository, sha, runId } = config.github
+  if (config.deployment === 'off' || !config.githubToken || !repository || !sha || !runId) return undefined
+  core.setSecret(config.githubToken)
+  const [owner, repo] = repository.split('/')
+  try {
+    const deployment = await GitHubDeployment.open({
+      mode: config.deployment,
+      token: config.githubToken,
+      apiUrl: config.github.apiUrl,
+      environment: config.environment,
+      owner,
+      repo,
+      sha,
+      runId,
+      runUrl: config.github.runUrl
+    })
+    await deployment?.setState('in_progress', {
+      environmentUrl: config.environmentUrl && withoutCredentials(config.environmentUrl)
+    })
+    return deployment
+  } catch (error) {
+    // A deployment status is a report, not the stage: it must not fail a good deployment.
+    warn(record, `Could not update the GitHub deployment status: ${(error as Error).message}`)
+    return undefined
+  }
+}
+
+export function fail(record: StageRecord, error: unknown): void {
+  const forbidden = asKubeApiError(error)?.status === 403 ? asKubeApiError(error) : undefined
+  const stageError = isStageError(error)
+    ? error
+    : forbidden
+      ? forbiddenError(forbidden, 'go on')
+      : new StageError('Internal', (error as Error)?.message ?? String(error), { cause: error })
+  record.failure = {
+    code: stageError.code,
+    message: stageError.message,
+    details: stageError.details,
+    location: stageError.location,
+    evidence: stageError.evidence
+  }
+  for (const detail of stageError.details) info(`  ${detail}`)
+  for (const evidence of record.failure.evidence ?? []) info(`${evidence.title}:\n${evidence.text}`)
+  const location = stageError.location
+  if (location) {
+    // One annotation, placed on the file and line at fault (setFailed would add a second, unplaced one).
+    core.error(stageError.message, {
+      file: location.file,
+      startLine: location.line,
+      startColumn: location.column
+    })
+    process.exitCode = 1
+  } else {
+    core.setFailed(stageError.message)
+  }
+}
+
+/** The release record (`release` output): what ran, with the digests the cluster reports for tag-only images. */
+export function recordRelease(record: StageRecord, rendered: Rendered): void {
+  const images: Record<string, string> = renderedImages(rendered.objects)
+  for (const image of record.images) {
+    const key = `${image.workload}:${image.container}`
+    if (image.digest && !image.image.includes('@')) images[key] = `${image.image}@${image.digest}`
+  }
+  const fitted = fitRelease(
+    buildRelease({
+      environment: rendered.config.environment,
+      namespace: rendered.config.namespace,
+      commit: rendered.config.github.sha,
+      result: stageResult(record),
+      objects: rendered.objects,
+      images,
+      perEnvironmentFields: splitExpected(rendered.config.parityExpected).fields,
+      environmentNames: rendered.config.environmentNames,
+      smoke: record.smoke && {
+        passed: record.smoke.every(r => r.passed),
+        checks: record.smoke.length,
+        failed: record.smoke.filter(r => !r.passed).map(r => r.name)
+      }
+    })
+  )
+  record.release = JSON.stringify(fitted)
+  const tooLarge = releaseSizeWarning(fitted, record.release)
+  if (tooLarge) warn(record, tooLarge)
+}
+
+export async function finishReport(
+  record: StageRecord,
+  deployment: GitHubDeployment | undefined
+): Promise<void> {
+  // Each report is written even when another cannot be: outputs, summary, deployment status.
+  try {
+    writeOutputs(record)
+  } catch (error) {
+    process.exitCode = 1
+    core.error(`Could not write the step outputs: ${(error as Error).message}`)
+  }
+  try {
+    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(record)).write()
+  } catch (error) {
+    core.warning(`Could not write the job summary: ${(error as Error).message}`)
+  }
+  if (deployment) {
+    const result = stageResult(record)
+    await deployment
+      .setState(result, {
+        environmentUrl: record.environmentUrl,
+        description: record.failure
+          ? `${record.failure.code}: ${record.failure.message}`
+          : 'kube-stage passed'
+      })
+      .catch(error =>
+        core.warning(`Could not update the GitHub deployment status: ${(error as Error).message}`)
+      )
+  }
+  info(
+    `Stage ${stageResult(record)} in ${formatDuration((record.finishedAt ?? Date.now()) - record.startedAt)}`
+  )
+}

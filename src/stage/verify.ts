@@ -1,0 +1,175 @@
+/**
+ * verify: wait, then smoke. One readiness deadline for everything applied
+ * (the verdict of each resource goes into the record, a failure says which
+ * pod and container, with its log tail); then the smoke checks against the
+ * running service, with every secret they could show masked and redacted.
+ * The smoke module is loaded only by stages that have smoke checks.
+ */
+import * as core from '@actions/core'
+import { StageError } from '../errors.js'
+import { formatDuration } from '../duration.js'
+import type { StageConfig } from '../inputs.js'
+import type { AppliedObject, PlannedObject } from '../kube/apply.js'
+import { describeTimeout } from '../kube/status/index.js'
+import { waitForReadiness, type WaitOutcome } from '../kube/wait.js'
+import { displayName, objectKey } from '../manifests/objects.js'
+import type { KubeObject } from '../manifests/types.js'
+import { normalizeSecret } from '../redact.js'
+import { runningImages } from '../report/images.js'
+import { info } from '../report/log.js'
+import type { StageRecord } from '../report/record.js'
+import type { runSmokeChecks, SmokeResult, SmokeSpec } from '../smoke/index.js'
+import { warn, type StageContext } from './context.js'
+
+/** The stage's smoke checks, validated, and the function that runs them. */
+export interface SmokeChecks {
+  spec: SmokeSpec
+  run: typeof runSmokeChecks
+}
+
+export interface VerifyInput {
+  plan: PlannedObject[]
+  applied: AppliedObject[]
+  /** The rendered manifests, for the images that were meant to run. */
+  rendered: KubeObject[]
+  smoke?: SmokeChecks
+}
+
+export async function verify(stage: StageContext, input: VerifyInput): Promise<void> {
+  const { client, config, record } = stage
+  // wait: one deadline for everything
+  const appliedByKey = new Map(input.applied.map(a => [objectKey(a.object), a.object]))
+  const outcome = await core.group(`Waiting up to ${formatDuration(config.timeoutMs)} for readiness`, () =>
+    waitForReadiness(
+      client,
+      input.plan.map(p => ({
+        object: appliedByKey.get(objectKey(p.object)) ?? p.object,
+        resource: p.resource
+      })),
+      {
+        timeoutMs: config.timeoutMs,
+        waitForLoadBalancer: config.waitForLoadBalancer,
+        unschedulableGraceMs: config.unschedulableGraceMs,
+        log: line => info(line)
+      }
+    )
+  )
+  recordReadiness(record, outcome)
+  record.images = runningImages(input.rendered, outcome.pods)
+  if (outcome.state !== 'Current') throw waitFailure(outcome, config)
+  info(`All ${outcome.results.length} resource(s) ready in ${formatDuration(outcome.elapsedMs)}`)
+
+  // smoke: the running service answers as it should
+  if (input.smoke) await smoke(stage, input.smoke)
+}
+
+/** The smoke checks of smoke-url and smoke-tests, validated (jq compiled) before anything is written. */
+export async function loadSmoke(config: StageConfig): Promise<SmokeChecks | undefined> {
+  if (!config.smokeUrl && !config.smokeTests) return undefined
+  const smokeModule = await import('../smoke/index.js')
+  const spec = smokeModule.loadSmokeSpec({
+    smokeUrl: config.smokeUrl,
+    smokeTests: config.smokeTests,
+    workspace: config.github.workspace
+  })
+  // jq assertions compile now, so a typo is refused before anything is written.
+  if (spec) await smokeModule.prepareSmokeSpec(spec)
+  return spec && { spec, run: smokeModule.runSmokeChecks }
+}
+
+/** Runs the smoke checks once, with every secret they could show masked and redacted. */
+export async function runChecks(
+  { config, credentials }: StageContext,
+  smokeChecks: SmokeChecks,
+  title: string
+): Promise<SmokeResult[]> {
+  const { spec, run: runSmokeChecks } = smokeChecks
+  const smokeSecrets = config.smokeSecrets
+    .map(name => process.env[name])
+    .filter((v): v is string => Boolean(v))
+    .map(normalizeSecret)
+  const urlPassword = config.smokeUrl && new URL(config.smokeUrl).password
+  if (urlPassword) smokeSecrets.push(decodeURIComponent(urlPassword))
+  for (const secret of smokeSecrets) core.setSecret(secret)
+  const secrets = [...smokeSecrets, ...credentials]
+  const results = await core.group(title, () =>
+    runSmokeChecks(spec, {
+      baseUrl: config.smokeUrl,
+      env: process.env,
+      secrets,
+      tls: { caFile: config.smokeCaFile, insecure: config.smokeInsecure },
+      workspace: config.github.workspace,
+      log: line => info(line)
+    })
+  )
+  for (const result of results) {
+    info(
+      `smoke ${result.name}: ${result.passed ? 'passed' : 'FAILED'} after ${result.attempts} attempt(s) in ${formatDuration(result.durationMs)}`
+    )
+  }
+  return results
+}
+
+/** Smoke checks against the running service. */
+async function smoke(stage: StageContext, smokeChecks: SmokeChecks): Promise<void> {
+  const { config, record } = stage
+  const { spec } = smokeChecks
+  if (config.smokeInsecure)
+    warn(record, 'smoke-insecure is set: TLS certificates of the smoke target are not verified.')
+  record.smoke = await runChecks(stage, smokeChecks, `Smoke checks (${spec.checks.length})`)
+  const failed = record.smoke.filter(r => !r.passed)
+  if (failed.length > 0) {
+    const inline = spec.source === 'smoke-tests' || spec.source === 'smoke-url'
+    // One annotation per failed check, on its line of the checks file; fail() places the first one's.
+    for (const result of failed.slice(1)) {
+      core.error(`Smoke check "${result.name}" failed: ${result.reason ?? 'failed'}`, {
+        title: `smoke: ${result.name}`,
+        ...(inline ? {} : { file: spec.source, startLine: result.line })
+      })
+    }
+    throw new StageError(
+      'SmokeFailed',
+      `${failed.length} of ${record.smoke.length} smoke check(s) failed; first, "${failed[0].name}": ${failed[0].reason ?? 'failed'}`,
+      {
+        location: inline ? undefined : { file: spec.source, line: failed[0].line },
+        details: failed.map(r => `${r.name}: ${r.reason ?? 'failed'} (${r.attempts} attempt(s))`)
+      }
+    )
+  }
+}
+
+function recordReadiness(record: StageRecord, outcome: WaitOutcome): void {
+  for (const result of outcome.results) {
+    const resource = record.resources.find(
+      r => r.kind === result.object.kind && r.name === result.object.metadata.name
+    )
+    if (!resource) continue
+    resource.readiness = result.readiness.state
+    resource.readinessMessage = result.readiness.message
+    resource.readyAfterMs = result.readyAfterMs
+  }
+}
+
+function waitFailure(outcome: WaitOutcome, config: StageConfig): StageError {
+  if (outcome.state === 'Timeout') {
+    const missing = describeTimeout(outcome.results)
+    return new StageError(
+      'Timeout',
+      `${missing.length} of ${outcome.results.length} resource(s) were not ready after ${formatDuration(config.timeoutMs)}: ${missing.join('; ')}`,
+      { details: missing }
+    )
+  }
+  const failed = outcome.failed!
+  const failure = failed.failure
+  // Not the object's fault: the identity may not see it.
+  if (failure.code === 'Forbidden' || failure.code === 'ClusterUnreachable')
+    return new StageError(
+      failure.code,
+      failure.reason.replace(/^./, c => c.toUpperCase())
+    )
+  return new StageError(failure.code, `${displayName(failed.object)} failed: ${failure.reason}`, {
+    evidence: failed.logTail
+      ? [{ title: `Last log lines of ${failure.pod}/${failure.container}`, text: failed.logTail }]
+      : []
+  })
+}
