@@ -4,7 +4,9 @@ const base = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] }
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+  // The test cluster's etcd writes *.snap files, which jest would take for obsolete snapshots.
+  modulePathIgnorePatterns: ['<rootDir>/.cluster/', '<rootDir>/.stryker-tmp/']
 }
 
 // Pure logic, no I/O beyond fixture files. Also what mutation testing runs (stryker.config.mjs).

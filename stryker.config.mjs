@@ -7,7 +7,7 @@ export default {
   packageManager: 'npm',
   testRunner: 'jest',
   testRunnerNodeArgs: ['--experimental-vm-modules'],
-  jest: { projectType: 'custom', configFile: 'jest.unit.config.js', enableFindRelatedTests: false },
+  jest: { projectType: 'custom', configFile: 'jest.unit.config.js' },
   coverageAnalysis: 'perTest',
   // A static mutant (a module-level constant such as a Set of reasons) reruns the whole unit
   // suite in a fresh module registry: 6% of the mutants, 70% of the time. They are left out.

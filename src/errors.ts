@@ -7,6 +7,7 @@
 export const FAILURE_CODES = [
   'InvalidInput',
   'InvalidManifest',
+  'RenderFailed',
   'ClusterUnreachable',
   'Forbidden',
   'NamespaceGuard',

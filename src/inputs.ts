@@ -24,8 +24,21 @@ export interface GitHubContext {
 export type DeploymentMode = 'auto' | 'create' | 'off'
 export type ParityMode = 'warn' | 'fail' | 'off'
 
+export interface HelmInput {
+  /** A chart directory in the workspace. */
+  chart: string
+  release: string
+  values: string[]
+  /** `key=value`, each passed to helm as --set. */
+  set: string[]
+}
+
 export interface StageConfig {
+  /** Files, directories and globs of plain manifests; empty when everything is rendered. */
   manifests: string
+  /** Kustomize directories (overlays) to render with kustomize build. */
+  kustomize: string[]
+  helm?: HelmInput
   environment: string
   namespace: string
   kubeconfig?: string
@@ -187,11 +200,56 @@ export function githubContext(env: NodeJS.ProcessEnv): GitHubContext {
   }
 }
 
+/** helm-set values may hold commas ({a,b}, lists): one per line. */
+function linesInput(read: InputReader, name: string): string[] {
+  return read(name)
+    .split('\n')
+    .map(v => v.trim())
+    .filter(Boolean)
+}
+
+function helmInput(read: InputReader): HelmInput | undefined {
+  const chart = optional(read, 'helm-chart')
+  const values = listInput(read, 'helm-values') ?? []
+  const set = linesInput(read, 'helm-set')
+  const release = optional(read, 'helm-release')
+  if (!chart) {
+    const given = [
+      values.length && 'helm-values',
+      set.length && 'helm-set',
+      release && 'helm-release'
+    ].filter(Boolean)
+    if (given.length)
+      throw new StageError(
+        'InvalidInput',
+        `Input ${given[0]} is given without helm-chart: name the chart directory.`
+      )
+    return undefined
+  }
+  for (const entry of set)
+    if (!/^[^=\s][^=]*=/.test(entry))
+      throw new StageError(
+        'InvalidInput',
+        `Input helm-set takes key=value lines, as helm --set does; one line is not.`
+      )
+  const name = release ?? chart.replace(/\/+$/, '').split('/').pop()!.toLowerCase()
+  return { chart, release: dnsLabel('helm-release', name, 'Helm release name'), values, set }
+}
+
 export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): StageConfig {
   const environment = dnsLabel('environment', required(read, 'environment'), 'environment name')
-  const manifests = required(read, 'manifests')
+  const manifests = read('manifests').trim()
+  const kustomize = listInput(read, 'kustomize') ?? []
+  const helm = helmInput(read)
+  if (!manifests && kustomize.length === 0 && !helm)
+    throw new StageError(
+      'InvalidInput',
+      'Input required and not supplied: manifests (or kustomize, or helm-chart, to render them).'
+    )
   return {
     manifests,
+    kustomize,
+    helm,
     environment,
     namespace: dnsLabel('namespace', optional(read, 'namespace') ?? environment, 'namespace name'),
     kubeconfig: optional(read, 'kubeconfig'),

@@ -5,6 +5,8 @@
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node'
 import { readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
+import path from 'node:path'
 
 export function kubeconfigPath(): string {
   const file = process.env.KUBE_STAGE_TEST_KUBECONFIG
@@ -50,4 +52,16 @@ export async function patchAsOtherManager(object: Record<string, unknown>, manag
   const { KubernetesObjectApi, PatchStrategy } = await import('@kubernetes/client-node')
   const api = KubernetesObjectApi.makeApiClient(testKubeConfig())
   await api.patch(object as never, undefined, undefined, manager, undefined, PatchStrategy.MergePatch)
+}
+
+/**
+ * The directory of the binaries test/cluster/build.sh made (kubectl, helm): what
+ * a runner would have on PATH for rendering. Built or reused like the cluster's.
+ */
+export function clusterToolsDir(): string {
+  const out = execFileSync(path.join(import.meta.dirname, '../../test/cluster/build.sh'), {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore']
+  })
+  return out.trim().split('\n').pop()!
 }

@@ -132,7 +132,7 @@ export async function resolveManifestFiles(entries: string[], workspace: string)
   return files
 }
 
-interface Problem {
+export interface Problem {
   location: SourceLocation & { column?: number }
   message: string
 }
@@ -218,6 +218,38 @@ export function parseManifestText(
   return { manifests, problems }
 }
 
+/** One error for every problem found, the first annotated at its file and line. */
+export function problemsError(
+  problems: Problem[],
+  code: 'InvalidManifest' | 'RenderFailed' = 'InvalidManifest'
+): StageError {
+  const lines = problems
+    .slice(0, LIMITS.problemsShown)
+    .map(p => `${p.location.file}:${p.location.line}: ${p.message.slice(0, 300)}`)
+  if (problems.length > LIMITS.problemsShown)
+    lines.push(`... and ${problems.length - LIMITS.problemsShown} more`)
+  return new StageError(
+    code,
+    problems.length === 1 ? lines[0] : `${problems.length} problems in the manifests, the first: ${lines[0]}`,
+    { location: problems[0].location, details: problems.length === 1 ? [] : lines }
+  )
+}
+
+/** Plain and rendered manifests together: an object defined in both is refused like one defined twice in a file. */
+export function combineManifests(...sets: LoadedManifest[][]): LoadedManifest[] {
+  const manifests = sets.flat()
+  const problems = duplicates(manifests)
+  if (problems.length > 0) throw problemsError(problems)
+  if (manifests.length > LIMITS.objects)
+    throw new StageError(
+      'InvalidManifest',
+      `The manifests hold more than ${LIMITS.objects} objects (the limit) once rendered: split the stage.`
+    )
+  if (manifests.length === 0)
+    throw new StageError('InvalidManifest', 'The manifests and renders contain no object.')
+  return manifests
+}
+
 function duplicates(manifests: LoadedManifest[]): Problem[] {
   const seen = new Map<string, LoadedManifest>()
   const problems: Problem[] = []
@@ -273,20 +305,7 @@ export async function loadManifests(entries: string[], workspace: string): Promi
       )
   }
   problems.push(...duplicates(manifests))
-  if (problems.length > 0) {
-    const lines = problems
-      .slice(0, LIMITS.problemsShown)
-      .map(p => `${p.location.file}:${p.location.line}: ${p.message.slice(0, 300)}`)
-    if (problems.length > LIMITS.problemsShown)
-      lines.push(`... and ${problems.length - LIMITS.problemsShown} more`)
-    throw new StageError(
-      'InvalidManifest',
-      problems.length === 1
-        ? lines[0]
-        : `${problems.length} problems in the manifests, the first: ${lines[0]}`,
-      { location: problems[0].location, details: problems.length === 1 ? [] : lines }
-    )
-  }
+  if (problems.length > 0) throw problemsError(problems)
   if (manifests.length === 0)
     throw new StageError('InvalidManifest', `The manifests (${entries.join(', ')}) contain no object.`)
   return manifests

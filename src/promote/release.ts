@@ -8,6 +8,7 @@
  */
 import { canonicalJson, sha256 } from '../canonical.js'
 import { normalizeEnvironmentTokens } from '../environments.js'
+import { withGeneratorNames } from '../manifests/generated-names.js'
 import type { KubeObject } from '../manifests/types.js'
 import { displayName, podSpecsOf } from '../manifests/objects.js'
 import { CONFIG_DIGEST_ANNOTATION } from '../manifests/config-digest.js'
@@ -103,7 +104,7 @@ export function configFingerprint(objects: KubeObject[], options: FingerprintOpt
   const configMaps: ConfigFingerprint['configMaps'] = {}
   const env: ConfigFingerprint['env'] = {}
   const secrets = new Set<string>()
-  for (const object of objects) {
+  for (const object of withGeneratorNames(objects)) {
     if (object.kind === 'ConfigMap') {
       const data = (object.data ?? {}) as Record<string, string>
       configMaps[object.metadata.name] = Object.fromEntries(
@@ -224,7 +225,7 @@ export function objectDigests(
   environment: string
 ): Record<string, string> {
   const digests: Record<string, string> = {}
-  for (const object of objects) {
+  for (const object of withGeneratorNames(objects)) {
     if (object.kind === 'Namespace') continue
     digests[displayName(object)] = sha256(
       normalizeEnvironmentTokens(canonicalJson(comparable(object, perEnvironmentFields)), environment)
@@ -255,7 +256,7 @@ export function objectFields(
   options: FingerprintOptions
 ): Record<string, Record<string, string>> {
   const fields: Record<string, Record<string, string>> = {}
-  for (const object of objects) {
+  for (const object of withGeneratorNames(objects)) {
     if (object.kind === 'Namespace') continue
     const paths = leaves(comparable(object, perEnvironmentFields), '', new Map())
     fields[displayName(object)] = Object.fromEntries(

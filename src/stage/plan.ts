@@ -24,7 +24,8 @@ import {
   type ImageChange,
   type ImageOverride
 } from '../manifests/images.js'
-import { loadManifests, parseManifestEntries } from '../manifests/load.js'
+import { combineManifests, loadManifests, parseManifestEntries } from '../manifests/load.js'
+import { renderManifests } from '../manifests/render.js'
 import { displayName } from '../manifests/objects.js'
 import { transformManifests } from '../manifests/transform.js'
 import type { KubeObject, LoadedManifest, SourceLocation } from '../manifests/types.js'
@@ -80,7 +81,17 @@ interface Images {
 }
 
 export async function load(config: StageConfig): Promise<Sources> {
-  const loaded = await loadManifests(parseManifestEntries(config.manifests), config.github.workspace)
+  const workspace = config.github.workspace
+  const loaded = combineManifests(
+    config.manifests ? await loadManifests(parseManifestEntries(config.manifests), workspace) : [],
+    await renderManifests(
+      {
+        kustomize: config.kustomize,
+        helm: config.helm && { ...config.helm, namespace: config.namespace }
+      },
+      workspace
+    )
+  )
   info(`Loaded ${loaded.length} object(s) from ${new Set(loaded.map(m => m.source.file)).size} file(s)`)
   const overrides = config.images ? parseImageOverrides(config.images) : []
   return { loaded, overrides, smoke: await loadSmoke(config) }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local control plane (etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubectl, kwok) and the real node's kubelet and kube-proxy from the Go module proxy, once per set of pinned
+# kube-scheduler, kubectl, kwok), the real node's kubelet and kube-proxy, and helm (for the
+# render tests) from the Go module proxy, once per set of pinned
 # versions. No container engine or binary download is needed: only `go`.
 # Prints the directory that holds the binaries on its last line.
 set -euo pipefail
@@ -94,9 +95,18 @@ build_kwok() {
   chmod -R u+w "$bin/kwok-stages"
 }
 
+# Helm renders charts for the render tests only (GitHub's runners have their own helm).
+build_helm() {
+  if [ -x "$bin/helm" ]; then step "helm $HELM_VERSION: cached"; return; fi
+  step "helm $HELM_VERSION: building"
+  GOBIN="$bin" run_logged helm-install go install -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+}
+
 start=$(date +%s)
 build_etcd
 build_kwok
 build_kubernetes
+build_helm
 step "done in $(( $(date +%s) - start ))s: $bin"
 echo "$bin"

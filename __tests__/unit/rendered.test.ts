@@ -1,0 +1,216 @@
+// Reading back what kustomize and helm print: each object says which file it was written in.
+import {
+  helmHooks,
+  lineIn,
+  readHelmOutput,
+  readKustomizeOutput,
+  refusedHooks
+} from '../../src/manifests/rendered.js'
+import type { KubeObject, LoadedManifest } from '../../src/manifests/types.js'
+import { withGeneratorNames } from '../../src/manifests/generated-names.js'
+import { configFingerprint, objectDigests } from '../../src/promote/release.js'
+
+const KUSTOMIZE = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  annotations:
+    config.kubernetes.io/origin: |
+      configuredIn: kustomization.yaml
+      configuredBy:
+        apiVersion: builtin
+        kind: ConfigMapGenerator
+  name: stg-gen-588tk542k9
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  annotations:
+    config.kubernetes.io/origin: |
+      path: ../../base/deployment.yaml
+    team: shop
+  name: stg-shop
+---
+apiVersion: v1
+kind: Service
+metadata:
+  annotations:
+    config.kubernetes.io/origin: |
+      repo: https://github.com/acme/shared
+      path: service.yaml
+  name: shop
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: plain
+`
+
+describe('kustomize output', () => {
+  const { manifests, problems } = readKustomizeOutput(
+    KUSTOMIZE,
+    'kubectl kustomize overlays/staging',
+    'overlays/staging'
+  )
+
+  it('points each object at the file its origin names, relative to the workspace', () => {
+    expect(problems).toEqual([])
+    expect(manifests.map(m => m.source.file)).toEqual([
+      'overlays/staging/kustomization.yaml',
+      'base/deployment.yaml',
+      // A remote resource is not in the workspace; no origin is no file.
+      'kubectl kustomize overlays/staging',
+      'kubectl kustomize overlays/staging'
+    ])
+    expect(manifests[3].source.line).toBe(30)
+  })
+
+  it('removes the origin annotation, and only it', () => {
+    expect(manifests[0].object.metadata.annotations).toBeUndefined()
+    expect(manifests[1].object.metadata.annotations).toEqual({ team: 'shop' })
+  })
+
+  it('reports a document it cannot read at its line in the output', () => {
+    const broken = readKustomizeOutput('apiVersion: v1\nkind: ConfigMap\n', 'kustomize build x', 'x')
+    expect(broken.problems).toEqual([
+      { location: { file: 'kustomize build x', line: 1 }, message: 'ConfigMap: missing metadata' }
+    ])
+  })
+})
+
+describe('lineIn', () => {
+  const written: LoadedManifest[] = [
+    {
+      object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shop' } },
+      source: { file: 'f', line: 1 }
+    },
+    {
+      object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shop' } },
+      source: { file: 'f', line: 9 }
+    }
+  ]
+  it('finds an object by kind and name, or by the name an overlay prefixed', () => {
+    expect(lineIn(written, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shop' } })).toBe(9)
+    expect(
+      lineIn(written, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'stg-shop-v2' } })
+    ).toBe(9)
+    expect(lineIn(written, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'shop' } })).toBeUndefined()
+    expect(
+      lineIn(written, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other' } })
+    ).toBeUndefined()
+  })
+})
+
+const HELM = `---
+# Source: shop/templates/service.yaml
+apiVersion: v1
+kind: Service
+metadata:
+  name: shop
+---
+# Source: shop/charts/db/templates/statefulset.yaml
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: shop-db
+---
+# Source: shop/templates/migrate.yaml
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: shop-migrate
+  annotations:
+    "helm.sh/hook": pre-install, Pre-Upgrade
+`
+
+describe('helm output', () => {
+  const { manifests, problems } = readHelmOutput(HELM, 'helm template deploy/chart', 'deploy/chart')
+
+  it('points each object at its template under the chart directory', () => {
+    expect(problems).toEqual([])
+    expect(manifests.map(m => m.source)).toEqual([
+      { file: 'deploy/chart/templates/service.yaml', line: 1 },
+      { file: 'deploy/chart/charts/db/templates/statefulset.yaml', line: 1 },
+      { file: 'deploy/chart/templates/migrate.yaml', line: 1 }
+    ])
+  })
+
+  it('names the template a document it cannot read came from', () => {
+    const broken = readHelmOutput(
+      '---\n# Source: shop/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n# Source: shop/templates/b.yaml\nkind: [\n',
+      'helm template c',
+      'c'
+    )
+    expect(broken.manifests).toHaveLength(1)
+    expect(broken.problems).toHaveLength(1)
+    expect(broken.problems[0].message).toMatch(/\(rendered from c\/templates\/b\.yaml\)$/)
+  })
+
+  it('refuses the hooks it has no equivalent for, naming them', () => {
+    expect(helmHooks(manifests[2].object)).toEqual(['pre-install', 'pre-upgrade'])
+    expect(helmHooks(manifests[0].object)).toEqual([])
+    expect(refusedHooks(manifests)).toEqual([
+      {
+        location: { file: 'deploy/chart/templates/migrate.yaml', line: 1 },
+        message:
+          'Job/shop-migrate is a Helm hook (pre-install, pre-upgrade): kube-stage does not run Helm hooks and will not apply one as an ordinary object. Remove the helm.sh/hook annotation to deploy it with the other objects.'
+      }
+    ])
+  })
+})
+
+describe('names kustomize generated', () => {
+  const objects: KubeObject[] = [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shop-config-44bkt5d6f8' }, data: { A: 'on' } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain-config' } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'shop' },
+      spec: {
+        template: {
+          spec: {
+            containers: [{ name: 'shop', envFrom: [{ configMapRef: { name: 'shop-config-44bkt5d6f8' } }] }]
+          }
+        }
+      }
+    }
+  ]
+
+  it('reads a generated ConfigMap by its generator name, wherever it is used', () => {
+    const named = withGeneratorNames(objects)
+    expect(named[0].metadata.name).toBe('shop-config')
+    expect(named[1]).toEqual(objects[1])
+    expect(JSON.stringify(named[2])).toContain('"configMapRef":{"name":"shop-config"}')
+    // The objects themselves are untouched: they are applied under their generated names.
+    expect(objects[0].metadata.name).toBe('shop-config-44bkt5d6f8')
+  })
+
+  it('leaves names that only look alike (a vowel, another length) alone', () => {
+    const lookalike: KubeObject[] = [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shop-production' } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db-44bkt5d6f' } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc-44bkt5d6f8' } }
+    ]
+    expect(withGeneratorNames(lookalike)).toBe(lookalike)
+  })
+
+  it('makes two overlays of one generator comparable in the release record', () => {
+    const production = structuredClone(objects)
+    production[0].metadata.name = 'shop-config-dftmbfm4gm'
+    ;(production[0].data as Record<string, string>).A = 'off'
+    const spec = (
+      production[2].spec as {
+        template: { spec: { containers: { envFrom: { configMapRef: { name: string } }[] }[] } }
+      }
+    ).template.spec
+    spec.containers[0].envFrom[0].configMapRef.name = 'shop-config-dftmbfm4gm'
+    const options = { environment: 'production', salt: 'x' }
+    expect(configFingerprint(production, options).configMaps).toEqual({
+      'shop-config': { A: 'off' },
+      'plain-config': {}
+    })
+    expect(objectDigests(production, [], 'production')['Deployment/shop']).toBe(
+      objectDigests(objects, [], 'staging')['Deployment/shop']
+    )
+  })
+})
