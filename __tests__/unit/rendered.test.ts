@@ -8,6 +8,7 @@ import {
 } from '../../src/manifests/rendered.js'
 import type { KubeObject, LoadedManifest } from '../../src/manifests/types.js'
 import { withGeneratorNames } from '../../src/manifests/generated-names.js'
+import { combineManifests } from '../../src/manifests/problems.js'
 import { configFingerprint, objectDigests } from '../../src/promote/release.js'
 
 const KUSTOMIZE = `apiVersion: v1
@@ -212,5 +213,30 @@ describe('names kustomize generated', () => {
     expect(objectDigests(production, [], 'production')['Deployment/shop']).toBe(
       objectDigests(objects, [], 'staging')['Deployment/shop']
     )
+  })
+})
+
+describe('plain and rendered manifests together', () => {
+  const config = (file: string): LoadedManifest => ({
+    object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shop-config' } },
+    source: { file, line: 3 }
+  })
+
+  it('refuses an object defined in both, naming where', () => {
+    expect(() => combineManifests([config('deploy/extra.yaml')], [config('base/config.yaml')])).toThrow(
+      'base/config.yaml:3: ConfigMap/shop-config is defined twice (first at deploy/extra.yaml:3)'
+    )
+  })
+
+  it('refuses nothing at all', () => {
+    expect(() => combineManifests([], [])).toThrow('The manifests and renders contain no object.')
+  })
+
+  it('keeps both sets in order', () => {
+    const other = { ...config('b.yaml'), object: { ...config('b.yaml').object, kind: 'Secret' } }
+    expect(combineManifests([config('a.yaml')], [other]).map(m => m.source.file)).toEqual([
+      'a.yaml',
+      'b.yaml'
+    ])
   })
 })

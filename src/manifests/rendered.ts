@@ -6,7 +6,8 @@
  */
 import path from 'node:path'
 import { parse } from 'yaml'
-import { parseManifestText, type Problem } from './load.js'
+import { parseManifestText } from './load.js'
+import type { Problem } from './problems.js'
 import type { KubeObject, LoadedManifest } from './types.js'
 
 /** Kustomize's build metadata: it differs per overlay and is no part of the object. */

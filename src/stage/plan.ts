@@ -24,7 +24,8 @@ import {
   type ImageChange,
   type ImageOverride
 } from '../manifests/images.js'
-import { combineManifests, loadManifests, parseManifestEntries } from '../manifests/load.js'
+import { loadManifests, parseManifestEntries } from '../manifests/load.js'
+import { combineManifests } from '../manifests/problems.js'
 import { renderManifests } from '../manifests/render.js'
 import { displayName } from '../manifests/objects.js'
 import { transformManifests } from '../manifests/transform.js'
