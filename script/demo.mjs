@@ -72,7 +72,8 @@ function stage(title, environment, namespace, inputs, workspace = root) {
   const outputFile = path.join(dir, 'output')
   writeFileSync(outputFile, '')
   const env = {
-    PATH: process.env.PATH,
+    // kubectl (for kubectl kustomize) from the cluster build, as a hosted runner has it on PATH.
+    PATH: `${tools}${path.delimiter}${process.env.PATH}`,
     HOME: process.env.HOME,
     KUBECONFIG: kubeconfig,
     GITHUB_OUTPUT: outputFile,
@@ -83,7 +84,7 @@ function stage(title, environment, namespace, inputs, workspace = root) {
     GITHUB_SHA: '5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e',
     INPUT_ENVIRONMENT: environment,
     INPUT_NAMESPACE: namespace,
-    INPUT_MANIFESTS: `examples/app/base, examples/app/${environment}`,
+    INPUT_KUSTOMIZE: `examples/app/${environment}`,
     INPUT_TIMEOUT: '60s'
   }
   writeFileSync(env.GITHUB_STEP_SUMMARY, '')
@@ -115,6 +116,7 @@ console.log(
   dim('Starting the control plane and its real node (built from source and cached on first use)...')
 )
 const kubeconfig = startCluster({ realNode: 'optional' })
+const tools = clusterBinaries()
 const realNode = existsSync(path.join(path.dirname(kubeconfig), 'real-node'))
 console.log(
   realNode
@@ -142,7 +144,7 @@ async function ask(url) {
 
 let failed = false
 try {
-  const bin = clusterBinaries()
+  const bin = tools
   const k = (...args) =>
     execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' })
   const environments = ['dev', 'staging', 'production']
@@ -240,8 +242,8 @@ try {
             "            - { name: EXIT_CODE, value: '1' }\n"
         )
       : text.replace(
-          'labels: { app: shop }\n    spec:',
-          'labels: { app: shop, kube-stage.test/behaviour: crash-loop }\n    spec:'
+          '  template:\n    spec:',
+          '  template:\n    metadata:\n      labels: { kube-stage.test/behaviour: crash-loop }\n    spec:'
         )
   )
   const brokenStaging = stage(

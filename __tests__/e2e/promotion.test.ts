@@ -4,7 +4,14 @@
  * passed to the next as a workflow does. Production never sees what did not
  * pass in staging.
  */
-import { apps, core, deleteNamespace, kubeconfigPath, uniqueName } from '../support/cluster.js'
+import {
+  apps,
+  core,
+  deleteNamespace,
+  kubeconfigPath,
+  uniqueName,
+  withClusterTools
+} from '../support/cluster.js'
 import { runAction, type ActionRun } from '../support/action.js'
 import { workspaceWith } from '../support/workspace.js'
 import { readFileSync } from 'node:fs'
@@ -37,13 +44,13 @@ async function stage(
 ): Promise<ActionRun> {
   return runAction(
     {
-      manifests: `examples/app/base, examples/app/${environment}`,
+      kustomize: `examples/app/${environment}`,
       environment,
       namespace,
       timeout: '60s',
       ...inputs
     },
-    { workspace, env: { KUBECONFIG: kubeconfigPath() } }
+    { workspace, env: withClusterTools({ KUBECONFIG: kubeconfigPath() }) }
   )
 }
 
@@ -51,13 +58,12 @@ async function stage(
 function exampleWith(changes: Record<string, (text: string) => string>): string {
   const files: Record<string, string> = {}
   for (const file of [
+    'base/kustomization.yaml',
+    'base/deployment.yaml',
     'base/service.yaml',
-    'dev/config.yaml',
-    'dev/deployment.yaml',
-    'staging/config.yaml',
-    'staging/deployment.yaml',
-    'production/config.yaml',
-    'production/deployment.yaml'
+    ...['dev', 'staging', 'production'].flatMap(env =>
+      ['kustomization.yaml', 'config.yaml', 'deployment.yaml'].map(name => `${env}/${name}`)
+    )
   ]) {
     const text = readFileSync(path.join(REPO_ROOT, 'examples/app', file), 'utf8')
     const changed = changes[file] ? changes[file](text) : text
@@ -110,8 +116,8 @@ describe('dev → staging → production', () => {
     const broken = exampleWith({
       'staging/deployment.yaml': t =>
         t.replace(
-          'labels: { app: shop }\n    spec:',
-          'labels: { app: shop, kube-stage.test/behaviour: crash-loop }\n    spec:'
+          '  template:\n    spec:',
+          '  template:\n    metadata:\n      labels: { kube-stage.test/behaviour: crash-loop }\n    spec:'
         )
     })
     const stagingRun = await stage('staging', staging, {}, broken)
@@ -131,7 +137,7 @@ describe('dev → staging → production', () => {
     const stagingRun = await stage('staging', staging)
     expect(stagingRun.code).toBe(0)
     const tampered = exampleWith({
-      'production/deployment.yaml': t => t.replace('shop:1.4.0', 'shop:1.4.1-hotfix')
+      'production/kustomization.yaml': t => t.replace('newTag: 1.4.0', 'newTag: 1.4.1-hotfix')
     })
     const productionRun = await stage(
       'production',

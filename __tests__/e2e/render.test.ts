@@ -6,11 +6,13 @@
  */
 import path from 'node:path'
 import {
-  clusterToolsDir,
+  apps,
+  core,
   deleteNamespace,
   kubeconfigPath,
   namespaceExists,
-  uniqueName
+  uniqueName,
+  withClusterTools
 } from '../support/cluster.js'
 import { runAction, type ActionRun } from '../support/action.js'
 import { entryService, getJson, realNodeNamespace, requireRealNode } from '../support/real-node.js'
@@ -19,17 +21,10 @@ const FIXTURES = '__tests__/fixtures/render'
 const namespaces: string[] = []
 afterAll(() => Promise.all(namespaces.map(deleteNamespace)))
 
-let tools: string
-beforeAll(async () => {
-  await requireRealNode()
-  tools = clusterToolsDir()
-})
+beforeAll(() => requireRealNode())
 
 /** The runner's PATH with the cluster build's kubectl and helm first (as a hosted runner has them). */
-const withTools = () => ({
-  KUBECONFIG: kubeconfigPath(),
-  PATH: `${tools}${path.delimiter}${process.env.PATH}`
-})
+const withTools = () => withClusterTools({ KUBECONFIG: kubeconfigPath() })
 
 const VERSION_CHECK = (version: string) => `defaults: { timeout: 20s, interval: 500ms }
 checks:
@@ -74,14 +69,14 @@ it('deploys a Kustomize overlay: rendered, applied, ready and smoke tested', asy
   expect(await getJson(`${url}/api/version`)).toEqual({ version: '1.4.0' })
 })
 
-it('deploys a Helm chart with a values file and --set values', async () => {
+it('deploys the example Helm chart with a values file and --set values', async () => {
   const { namespace, url } = await realNamespace('render-helm')
   const run = await stage({
     namespace,
-    'helm-chart': `${FIXTURES}/chart`,
-    'helm-release': 'shop',
-    'helm-values': `${FIXTURES}/chart/values-staging.yaml`,
-    'helm-set': 'replicas=2\nfeatures.newCheckout=off',
+    // The release is named after the chart directory: shop.
+    'helm-chart': 'examples/helm/shop',
+    'helm-values': 'examples/helm/shop/values-staging.yaml',
+    'helm-set': 'replicas=1\nconfig.FEATURE_NEW_CHECKOUT=off',
     'smoke-url': url,
     'smoke-tests': VERSION_CHECK('1.4.0')
   })
@@ -93,7 +88,11 @@ it('deploys a Helm chart with a values file and --set values', async () => {
       .sort()
   ).toEqual(['shop', 'shop', 'shop-config'])
   expect(await getJson(`${url}/api/version`)).toEqual({ version: '1.4.0' })
-  expect(run.summary).toContain('Deployment/shop')
+  const config = await core().readNamespacedConfigMap({ name: 'shop-config', namespace })
+  expect(config.data).toMatchObject({ APP_ENV: namespace, FEATURE_NEW_CHECKOUT: 'off', LOG_LEVEL: 'info' })
+  const shop = await apps().readNamespacedDeployment({ name: 'shop', namespace })
+  expect(shop.spec?.replicas).toBe(1)
+  expect(shop.spec?.template.spec?.containers[0].resources?.requests?.cpu).toBe('100m')
 })
 
 it('finds the flag on in the staging overlay and off in the production one', async () => {

@@ -58,10 +58,18 @@ export async function patchAsOtherManager(object: Record<string, unknown>, manag
  * The directory of the binaries test/cluster/build.sh made (kubectl, helm): what
  * a runner would have on PATH for rendering. Built or reused like the cluster's.
  */
+let toolsDir: string | undefined
 export function clusterToolsDir(): string {
+  if (toolsDir) return toolsDir
   const out = execFileSync(path.join(import.meta.dirname, '../../test/cluster/build.sh'), {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore']
   })
-  return out.trim().split('\n').pop()!
+  toolsDir = out.trim().split('\n').pop()!
+  return toolsDir
+}
+
+/** A runner's environment with the cluster build's kubectl and helm first on PATH. */
+export function withClusterTools(env: Record<string, string> = {}): Record<string, string> {
+  return { ...env, PATH: `${clusterToolsDir()}${path.delimiter}${process.env.PATH}` }
 }
