@@ -1,5 +1,10 @@
 // The promotion guard compares images exactly as a registry would: a wrong verdict here deploys an unproven image.
-import { checkPromotion } from '../../../src/promote/guard.js'
+import {
+  checkPromotion,
+  missingPromotionError,
+  parseRelease,
+  promotionError
+} from '../../../src/promote/guard.js'
 import { imageIdentity } from '../../../src/manifests/image.js'
 import type { ReleaseRecord } from '../../../src/promote/release.js'
 
@@ -78,5 +83,91 @@ describe('imageIdentity', () => {
     ['localhost:5000/shop', 'localhost:5000/shop', 'latest']
   ])('%s is %s:%s', (reference, repository, tag) => {
     expect(imageIdentity(reference)).toEqual({ repository, tag, digest: undefined })
+  })
+})
+
+describe('reading a release record', () => {
+  const valid = {
+    format: 1,
+    environment: 'staging',
+    commit: 'c0ffee',
+    result: 'success',
+    images: { [KEY]: 'ghcr.io/acme/shop:1' },
+    objectDigests: { 'Deployment/shop': 'd' },
+    config: { configMaps: { c: { A: 'on' } }, env: { [KEY]: { X: '1' } }, secrets: [] }
+  }
+
+  it('accepts a record as a stage writes it, with or without optional parts', () => {
+    expect(parseRelease(JSON.stringify(valid)).environment).toBe('staging')
+    const { commit, objectDigests, ...minimal } = valid
+    void commit
+    void objectDigests
+    expect(parseRelease(JSON.stringify(minimal)).environment).toBe('staging')
+  })
+
+  it('says how to pass it when it is not JSON', () => {
+    expect(() => parseRelease('{')).toThrow(
+      /^Input promote-from is not JSON \(.+\): pass the previous stage's release output/
+    )
+  })
+
+  it.each([
+    ['an array', []],
+    ['another format', { ...valid, format: 2 }],
+    ['no environment', { ...valid, environment: 1 }],
+    ['a commit that is not text', { ...valid, commit: 1 }],
+    ['another result', { ...valid, result: 'skipped' }],
+    ['images that are not text', { ...valid, images: { a: 1 } }],
+    ['images as a list', { ...valid, images: ['a'] }],
+    ['digests that are not text', { ...valid, objectDigests: { a: {} } }],
+    ['no config', { ...valid, config: null }],
+    [
+      'config maps that are not maps of text',
+      { ...valid, config: { ...valid.config, configMaps: { c: { A: 1 } } } }
+    ],
+    ['env that is not a map of maps', { ...valid, config: { ...valid.config, env: { a: 'b' } } }],
+    ['secrets that are not a list', { ...valid, config: { ...valid.config, secrets: {} } }]
+  ])('refuses a record with %s', (_, record) => {
+    expect(() => parseRelease(JSON.stringify(record))).toThrow(
+      "Input promote-from is not a kube-stage release record (format 1): pass the previous stage's release output unchanged."
+    )
+  })
+})
+
+describe('what a refused promotion says', () => {
+  it('names the first problem and counts the rest', () => {
+    const error = promotionError({ environment: 'staging' } as ReleaseRecord, ['one', 'two', 'three'])
+    expect(error.code).toBe('PromotionRefused')
+    expect(error.message).toBe('Promotion from staging refused; nothing was applied: one (and 2 more).')
+    expect(error.details).toEqual(['one', 'two', 'three'])
+    expect(promotionError({ environment: 'dev' } as ReleaseRecord, ['only']).message).toBe(
+      'Promotion from dev refused; nothing was applied: only.'
+    )
+  })
+
+  it('explains an empty promote-from where one is required', () => {
+    const error = missingPromotionError('staging')
+    expect(error.code).toBe('PromotionRefused')
+    expect(error.message).toContain(
+      'require-promotion-from says this stage deploys only what passed in staging'
+    )
+    expect(error.message).toContain('${{ needs.<staging job>.outputs.release }}')
+  })
+
+  it('refuses a record from another environment than required, or from this one, by alias too', () => {
+    const record = { ...upstream(`ghcr.io/acme/shop:1@${DIGEST}`), environment: 'stg' }
+    expect(checkPromotion(record, { images: {}, requiredFrom: 'staging' }).problems).toEqual([])
+    expect(checkPromotion(record, { images: {}, requiredFrom: 'dev' }).problems).toEqual([
+      'the record is from stg, but require-promotion-from says dev'
+    ])
+    expect(checkPromotion(record, { images: {}, environment: 'staging' }).problems[0]).toMatch(
+      /^the record is from this same environment \(stg\)/
+    )
+    expect(
+      checkPromotion({ ...record, commit: undefined } as ReleaseRecord, { images: {} }).problems
+    ).toEqual(['the stg record names no commit, so it cannot prove this commit passed there'])
+    expect(checkPromotion(record, { commit: 'beefbeefbeefbeef', images: {} }).problems).toEqual([
+      'stg deployed commit c0ffee, this run is commit beefbeefbeef'
+    ])
   })
 })
