@@ -166,6 +166,15 @@ describe('fails before any write', () => {
     expect(errorLine(run)).toContain('image.tag is required')
   })
 
+  it('a template failing on a --set value, without showing the value', async () => {
+    const run = await refused({
+      'helm-chart': `${FIXTURES}/chart`,
+      'helm-set': 'failWith=hunter2-correct-horse'
+    })
+    expect(errorLine(run)).toContain('refusing value ***')
+    expect(run.stdout + run.summary).not.toContain('hunter2-correct-horse')
+  })
+
   it('a Helm hook the stage has no equivalent for, at its template', async () => {
     const run = await refused({
       'helm-chart': `${FIXTURES}/chart`,

@@ -9,6 +9,7 @@ import path from 'node:path'
 import { getExecOutput } from '@actions/exec'
 import { which } from '@actions/io'
 import { StageError } from '../errors.js'
+import { redact } from '../redact.js'
 import { parseManifestText } from './load.js'
 import { LIMITS, problemsError, type Problem } from './problems.js'
 import { lineIn, readHelmOutput, readKustomizeOutput, refusedHooks } from './rendered.js'
@@ -55,10 +56,23 @@ async function inWorkspace(entry: string, workspace: string, what: string, direc
   return { real, relative: path.relative(workspaceReal, real).split(path.sep).join('/') || '.' }
 }
 
-async function run(tool: string, args: string[], cwd: string, label: string): Promise<string> {
+/**
+ * Runs a render tool. `values` (helm-set's) may be credentials from the workflow's
+ * secrets: the tool's message may repeat them, so they are redacted from it.
+ */
+async function run(
+  tool: string,
+  args: string[],
+  cwd: string,
+  label: string,
+  values: readonly string[] = []
+): Promise<string> {
   const result = await getExecOutput(tool, args, { cwd, silent: true, ignoreReturnCode: true })
   if (result.exitCode !== 0) {
-    const said = (result.stderr.trim() || result.stdout.trim() || `exit code ${result.exitCode}`)
+    const said = redact(
+      result.stderr.trim() || result.stdout.trim() || `exit code ${result.exitCode}`,
+      values
+    )
       .split('\n')
       .slice(0, 20)
       .join('\n')
@@ -133,7 +147,8 @@ async function renderHelm(helm: HelmChart, workspace: string): Promise<LoadedMan
     ...values.flatMap(v => ['--values', v.real]),
     ...helm.set.flatMap(s => ['--set', s])
   ]
-  const text = await run(tool, args, workspace, label)
+  const setValues = helm.set.map(entry => entry.slice(entry.indexOf('=') + 1))
+  const text = await run(tool, args, workspace, label, setValues)
   const { manifests, problems } = readHelmOutput(text, label, chart.relative)
   checked(manifests, problems)
   return checked(manifests, refusedHooks(manifests), 'RenderFailed')
