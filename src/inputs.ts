@@ -23,6 +23,8 @@ export interface GitHubContext {
 
 export type DeploymentMode = 'auto' | 'create' | 'off'
 export type ParityMode = 'warn' | 'fail' | 'off'
+/** `plan`: everything up to the server-side dry run, nothing written. */
+export type StageMode = 'apply' | 'plan'
 
 export interface HelmInput {
   /** A chart directory in the workspace. */
@@ -43,6 +45,7 @@ export interface StageConfig {
   namespace: string
   kubeconfig?: string
   context?: string
+  mode: StageMode
   timeoutMs: number
   /** How long a pod may stay Unschedulable with nothing seen making room for it. */
   unschedulableGraceMs: number
@@ -70,6 +73,8 @@ export interface StageConfig {
   smokeCaFile?: string
   smokeInsecure: boolean
   rollback: boolean
+  /** Delete what this stage applied before and its manifests no longer have (its ApplySet), once it passed. */
+  prune: boolean
   parity: ParityMode
   parityExpected: string[]
   github: GitHubContext
@@ -254,6 +259,7 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     namespace: dnsLabel('namespace', optional(read, 'namespace') ?? environment, 'namespace name'),
     kubeconfig: optional(read, 'kubeconfig'),
     context: optional(read, 'context'),
+    mode: choiceInput(read, 'mode', ['apply', 'plan'] as const, 'apply'),
     timeoutMs: durationInput(read, 'timeout', '5m'),
     unschedulableGraceMs: durationInput(read, 'unschedulable-grace', '30s'),
     waitForLoadBalancer: booleanInput(read, 'wait-for-load-balancer', false),
@@ -277,6 +283,7 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     smokeCaFile: optional(read, 'smoke-ca-file'),
     smokeInsecure: booleanInput(read, 'smoke-insecure', false),
     rollback: booleanInput(read, 'rollback', true),
+    prune: booleanInput(read, 'prune', false),
     parity: choiceInput(read, 'parity', ['warn', 'fail', 'off'] as const, 'warn'),
     parityExpected: listInput(read, 'parity-expected') ?? ['replicas', 'resources', 'hosts'],
     github: githubContext(env)

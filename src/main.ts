@@ -1,6 +1,7 @@
 /**
  * One environment's stage, top to bottom:
- *   plan → preflight → apply → wait → smoke → report (→ roll back on failure)
+ *   plan → preflight → apply → wait → smoke → prune → report (→ roll back on failure)
+ * In plan mode it stops after preflight, having written nothing.
  * Each phase (src/stage/) takes what the earlier ones found and returns what
  * the later ones need, and records what it learns in the StageRecord. The
  * release record, the outputs and the summary are written from it in
@@ -15,7 +16,15 @@ import { apply } from './stage/apply.js'
 import { connect } from './stage/context.js'
 import { load, plan, type Planned } from './stage/plan.js'
 import { preflight } from './stage/preflight.js'
-import { describeStage, fail, finishReport, openDeployment, recordRelease } from './stage/report.js'
+import { openApplySet, planPrune, prune, widenApplySet } from './stage/prune.js'
+import {
+  describeStage,
+  fail,
+  finishReport,
+  openDeployment,
+  recordPlan,
+  recordRelease
+} from './stage/report.js'
 import { rollBackFailedStage } from './stage/rollback.js'
 import { verify } from './stage/verify.js'
 
@@ -32,11 +41,21 @@ export async function run(): Promise<void> {
     const sources = await load(config)
     const stage = await connect(config, record)
     planned = await plan(stage, sources)
+    // with prune: the stage's ApplySet, refused before any write when it is not kube-stage's
+    const applySet = await openApplySet(stage, planned)
 
     // preflight: references, then a server-side dry run of the whole set, before any write
     const admitted = await preflight(stage, planned)
+    recordPlan(stage, admitted)
+    if (config.mode === 'plan') {
+      // plan mode: what applying would change and prune is the result; nothing is written
+      if (applySet) await planPrune(stage, applySet)
+      return
+    }
 
     // apply: tiers in dependency order; it says what it wrote, even when it stopped half-way
+    // (with prune, the ApplySet first records the new kinds too, so an interrupted run leaks nothing)
+    if (applySet) await widenApplySet(stage, applySet)
     const applied = await apply(stage, admitted)
     try {
       if (!applied.ok) throw applied.error
@@ -52,6 +71,8 @@ export async function run(): Promise<void> {
       if (config.rollback) await rollBackFailedStage(stage, applied.written, sources.smoke)
       throw error
     }
+    // prune: only once the stage passed, what its manifests no longer have
+    if (applySet) await prune(stage, applySet)
   } catch (error) {
     fail(record, error)
   } finally {

@@ -272,22 +272,30 @@ function rejectionError(
  * admission, quota, field ownership) before anything is written, except those
  * this stage applied before exactly as they are now, untouched since (nothing
  * would be written for them). Returns what applying each object would do.
+ * `into: 'missing namespace'` (plan mode, which creates nothing): the server cannot
+ * dry-run objects in a namespace that does not exist, so each is only resolved
+ * (its kind must be known) and would be created.
  */
 export async function planApply(
   client: KubeClient,
   objects: KubeObject[],
-  options: ApplyOptions
+  options: ApplyOptions,
+  into: 'existing namespace' | 'missing namespace' = 'existing namespace'
 ): Promise<PlannedObject[]> {
   const resources = await resolveResources(client, objects)
-  const live = await fetchLive(client, objects, resources).catch(
-    rethrowForbidden('read the objects it is about to apply as they are now')
-  )
+  const live =
+    into === 'missing namespace'
+      ? new Map<string, KubeObject>()
+      : await fetchLive(client, objects, resources).catch(
+          rethrowForbidden('read the objects it is about to apply as they are now')
+        )
   const outcomes = await settleConcurrent(objects, options.concurrency, async desired => {
     const resource = resources.get(typeKeyOf(desired))!
     const current = live.get(objectKey(desired))
     const hash = appliedHash(desired, options.volatileAnnotations)
     const object = withAnnotation(desired, APPLIED_HASH_ANNOTATION, hash)
-    if (isPendingCrd(resource)) return { object, resource, action: 'created' as ApplyAction }
+    if (isPendingCrd(resource) || into === 'missing namespace')
+      return { object, resource, action: 'created' as ApplyAction }
     if (unchangedSinceApplied(hash, current, options.fieldManager)) {
       return { object, resource, live: current, preview: current, action: 'unchanged' as ApplyAction }
     }

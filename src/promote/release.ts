@@ -50,6 +50,8 @@ export interface ReleaseRecord {
   smoke?: { passed: boolean; checks: number; failed: string[] }
   /** What was left out to keep the record under RELEASE_MAX_BYTES (see fitRelease). */
   omitted?: Omission[]
+  /** Set by a stage in plan mode: nothing was deployed, so only another plan may promote from it. */
+  planned?: true
 }
 
 /** Names that say their value is a credential, whatever it looks like. */

@@ -17,6 +17,8 @@ export function stageOutputs(record: StageRecord): Record<string, string> {
     ),
     'environment-url': record.environmentUrl ?? '',
     release: record.release ?? '',
+    plan: JSON.stringify(record.plan ?? []),
+    pruned: JSON.stringify(record.pruned ?? []),
     'rolled-back': String(
       Boolean(
         record.rollback &&

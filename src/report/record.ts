@@ -5,6 +5,7 @@
  */
 import type { FailureCode, ErrorLocation } from '../errors.js'
 import type { ApplyAction } from '../kube/change.js'
+import type { PlanEntry } from './plan.js'
 import type { SmokeResult } from '../smoke/types.js'
 
 export interface ResourceRecord {
@@ -70,6 +71,12 @@ export interface StageRecord {
   }
   /** JSON of the release record, for the release output. */
   release?: string
+  /** `plan`: the stage only planned (dry run), and wrote nothing. */
+  mode?: 'apply' | 'plan'
+  /** What applying does (or would do) to each object, and what was (or would be) pruned. */
+  plan?: PlanEntry[]
+  /** What prune deleted: "Kind/name". */
+  pruned?: string[]
 }
 
 export function newStageRecord(now = Date.now()): StageRecord {

@@ -7,6 +7,7 @@ import { formatDuration } from '../duration.js'
 import { withoutCredentials } from '../redact.js'
 import type { TargetAnswer } from '../smoke/run.js'
 import { escapeHtml } from './html.js'
+import { planCounts, type PlanEntry } from './plan.js'
 import { stageResult, type StageRecord, type ResourceRecord } from './record.js'
 
 /** GitHub refuses step summaries above 1 MiB; stay well below it. */
@@ -30,6 +31,14 @@ function table(headers: string[], rows: string[][]): string {
 
 function verdict(record: StageRecord): string {
   const passed = stageResult(record) === 'success'
+  const title =
+    record.mode === 'plan'
+      ? passed
+        ? '📋 kube-stage plan'
+        : '❌ kube-stage plan failed'
+      : passed
+        ? '✅ kube-stage passed'
+        : '❌ kube-stage failed'
   const duration = record.finishedAt ? formatDuration(record.finishedAt - record.startedAt) : '?'
   const where = [
     record.environment && `environment <b>${escapeHtml(record.environment)}</b>`,
@@ -37,7 +46,7 @@ function verdict(record: StageRecord): string {
   ]
     .filter(Boolean)
     .join(', ')
-  return `## ${passed ? '✅ kube-stage passed' : '❌ kube-stage failed'}\n\n${where}${where ? ' · ' : ''}${duration}\n\n`
+  return `## ${title}\n\n${where}${where ? ' · ' : ''}${duration}\n\n`
 }
 
 function links(record: StageRecord): string {
@@ -171,6 +180,55 @@ function paritySection(record: StageRecord): string {
   return `${head}${unexpected.length} unexpected, ${parity.differences.length - unexpected.length} expected difference(s).\n\n${table(['Where', 'Difference', 'Declare with (parity-expected)', ''], rows)}\n`
 }
 
+const PLAN_ICON: Record<PlanEntry['action'], string> = {
+  created: '➕ create',
+  changed: '✏️ change',
+  unchanged: 'unchanged',
+  pruned: '🗑️ prune'
+}
+
+/** A value as a reviewer reads it: JSON, in <code>; "(none)" for a field that is not there. */
+function planValue(value: unknown): string {
+  return value === undefined ? '<i>(none)</i>' : code(JSON.stringify(value))
+}
+
+function planFields(entry: PlanEntry): string {
+  if (entry.action !== 'changed') return ''
+  if (!entry.fields) return ''
+  if (entry.fields.length === 0) return '<i>no field changes: kube-stage takes over their ownership</i>'
+  return entry.fields
+    .map(f =>
+      'before' in f || 'after' in f
+        ? `${code(f.path)}: ${planValue(f.before)} → ${planValue(f.after)}`
+        : code(f.path)
+    )
+    .join('<br>')
+}
+
+/** Plan mode: per object, what applying would do, the changed fields, what prune would delete. */
+function planSection(record: StageRecord): string {
+  if (record.mode !== 'plan' || !record.plan) return ''
+  const counts = planCounts(record.plan)
+  const head = `### Plan\n\n<p>${counts.created} to create, ${counts.changed} to change, ${counts.unchanged} unchanged, ${counts.pruned} to prune. Nothing was written.</p>\n\n`
+  const shown = record.plan.filter(e => e.action !== 'unchanged')
+  const rows = shown.map(e => [
+    PLAN_ICON[e.action],
+    escapeHtml(e.kind),
+    code(e.namespace ? `${e.namespace}/${e.name}` : e.name),
+    planFields(e)
+  ])
+  const unchanged = record.plan.filter(e => e.action === 'unchanged')
+  const rest = unchanged.length
+    ? `<details><summary>${unchanged.length} unchanged</summary>\n\n${unchanged.map(e => code(`${e.kind}/${e.name}`)).join(', ')}\n\n</details>\n\n`
+    : ''
+  return `${head}${rows.length ? table(['Change', 'Kind', 'Name', 'Fields'], rows) + '\n' : ''}${rest}`
+}
+
+function prunedSection(record: StageRecord): string {
+  if (record.mode === 'plan' || !record.pruned?.length) return ''
+  return `### Pruned\n\nNo longer in the manifests, deleted after the stage passed: ${record.pruned.map(p => code(p)).join(', ')}\n\n`
+}
+
 function warningsSection(record: StageRecord): string {
   if (record.warnings.length === 0) return ''
   return `### Warnings\n\n<ul>\n${record.warnings.map(w => `<li>${escapeHtml(w)}</li>`).join('\n')}\n</ul>\n\n`
@@ -199,7 +257,9 @@ export function renderSummary(record: StageRecord): string {
     links(record),
     failureSection(record),
     rollbackSection(record),
+    planSection(record),
     resourcesSection(record),
+    prunedSection(record),
     imagesSection(record),
     smokeSection(record),
     paritySection(record),

@@ -10,6 +10,7 @@ import { StageError } from '../errors.js'
 import type { KubeClient } from '../kube/client.js'
 import { rethrowForbidden } from '../kube/forbidden.js'
 import { crdResources } from '../kube/apply.js'
+import { labelMembers, parentRef } from '../kube/applyset-rules.js'
 import {
   ENVIRONMENT_LABEL,
   guardNamespace,
@@ -122,11 +123,16 @@ export async function plan(stage: StageContext, sources: Sources): Promise<Plann
   const namespaceReady =
     namespaceState.exists && namespaceState.labels[ENVIRONMENT_LABEL] === config.environment
   const byName = new Map(sources.loaded.map(m => [displayName(m.object), m.source]))
+  // With prune, what is applied carries the ApplySet's part-of label; the release record does not
+  // (each stage's set has its own id, which parity must not count).
+  const applied = config.prune
+    ? labelMembers(objects, parentRef(config.environment, config.namespace))
+    : objects
   return {
     rendered: { config, objects },
     objects: [
       ...(namespaceReady ? [] : [namespaceManifest(config.namespace, config.environment)]),
-      ...objects,
+      ...applied,
       ...(config.isolate ? [isolationPolicy(config.namespace, config.environment)] : [])
     ],
     namespaceExists: namespaceState.exists,
@@ -195,6 +201,11 @@ function promote({ config, record }: StageContext, { objects, changes }: Images)
     environment: config.environment,
     requiredFrom: config.requirePromotionFrom
   })
+  // A plan deployed nothing: another plan may chain from it (parity on a pull request), an apply never.
+  if (upstream.planned && config.mode === 'apply')
+    check.problems.unshift(
+      `the ${upstream.environment} record is from a plan (mode: plan), which deployed nothing: pass the release output of a stage that applied`
+    )
   if (check.problems.length > 0) throw promotionError(upstream, check.problems)
   const pinned = applyImageOverrides(objects, check.pins)
   info(`Promotion from ${upstream.environment}: commit and images match what passed there`)

@@ -17,7 +17,7 @@ import { checkReferences, findReferences, referenceError } from '../manifests/re
 import { displayName, objectKey } from '../manifests/objects.js'
 import type { KubeObject } from '../manifests/types.js'
 import { info } from '../report/log.js'
-import { showApiWarnings, type StageContext } from './context.js'
+import { showApiWarnings, warn, type StageContext } from './context.js'
 import { PROVENANCE, type Planned } from './plan.js'
 
 export interface Admitted {
@@ -91,6 +91,7 @@ async function dryRunInNamespace(
   const { client, config } = stage
   if (planned.namespaceExists) return planAndAdmit(stage, planned.objects, options)
   const [namespace, ...rest] = planned.objects
+  if (config.mode === 'plan') return planWithoutNamespace(stage, namespace, rest, options)
   const nsPlan = await planApply(client, [namespace], options)
   const [written] = await applyPlanned(client, [nsPlan], options)
   info(`Created namespace ${config.namespace}`)
@@ -112,6 +113,23 @@ async function dryRunInNamespace(
     )
     throw error
   }
+}
+
+/** Plan mode writes nothing, not even the namespace a dry run of its objects would need. */
+async function planWithoutNamespace(
+  { client, config, record }: StageContext,
+  namespace: KubeObject,
+  rest: KubeObject[],
+  options: ApplyOptions
+): Promise<PlannedObject[]> {
+  warn(
+    record,
+    `Namespace ${config.namespace} does not exist yet, and a plan creates nothing: its objects are planned as created without a server-side dry run (the apply dry-runs them).`
+  )
+  return [
+    ...(await planApply(client, [namespace], options)),
+    ...(await planApply(client, rest, options, 'missing namespace'))
+  ]
 }
 
 /**

@@ -9,8 +9,10 @@ import * as core from '@actions/core'
 import { isStageError, StageError } from '../errors.js'
 import { formatDuration } from '../duration.js'
 import type { StageConfig } from '../inputs.js'
+import { APPLIED_HASH_ANNOTATION } from '../kube/change.js'
 import { asKubeApiError } from '../kube/errors.js'
 import { forbiddenError } from '../kube/forbidden.js'
+import { CONFIG_DIGEST_ANNOTATION } from '../manifests/config-digest.js'
 import {
   buildRelease,
   fitRelease,
@@ -22,10 +24,12 @@ import { withoutCredentials } from '../redact.js'
 import { GitHubDeployment } from '../report/github-deployment.js'
 import { info } from '../report/log.js'
 import { writeOutputs } from '../report/outputs.js'
+import { fitPlan, planCounts, planEntry, type PlanEntry } from '../report/plan.js'
 import { stageResult, type StageRecord } from '../report/record.js'
 import { renderSummary } from '../report/summary.js'
-import { warn } from './context.js'
+import { warn, type StageContext } from './context.js'
 import type { Rendered } from './plan.js'
+import type { Admitted } from './preflight.js'
 
 /** What the stage is: where it deploys, from which commit and run. */
 export function describeStage(record: StageRecord, config: StageConfig): void {
@@ -37,7 +41,8 @@ export function describeStage(record: StageRecord, config: StageConfig): void {
     namespace: config.namespace,
     commit: config.github.sha,
     runUrl: config.github.runUrl,
-    repositoryUrl: config.github.repositoryUrl
+    repositoryUrl: config.github.repositoryUrl,
+    mode: config.mode
   })
 }
 
@@ -46,7 +51,16 @@ export async function openDeployment(
   record: StageRecord
 ): Promise<GitHubDeployment | undefined> {
   const { repository, sha, runId } = config.github
-  if (config.deployment === 'off' || !config.githubToken || !repository || !sha || !runId) return undefined
+  // A plan deploys nothing: it has no deployment status to report.
+  if (
+    config.mode === 'plan' ||
+    config.deployment === 'off' ||
+    !config.githubToken ||
+    !repository ||
+    !sha ||
+    !runId
+  )
+    return undefined
   core.setSecret(config.githubToken)
   const [owner, repo] = repository.split('/')
   try {
@@ -126,9 +140,55 @@ export function recordRelease(record: StageRecord, rendered: Rendered): void {
       }
     })
   )
-  record.release = JSON.stringify(fitted)
+  record.release = JSON.stringify(rendered.config.mode === 'plan' ? { ...fitted, planned: true } : fitted)
   const tooLarge = releaseSizeWarning(fitted, record.release)
   if (tooLarge) warn(record, tooLarge)
+}
+
+/**
+ * What applying does to each object, from the dry run: for a change, the fields,
+ * without what changes every run (provenance, digests), Secret values masked and
+ * the stage's credentials redacted. In plan mode, also the log's account of it.
+ */
+export function recordPlan({ config, record, credentials }: StageContext, admitted: Admitted): void {
+  const options = {
+    ignoredAnnotations: [
+      ...admitted.options.volatileAnnotations,
+      CONFIG_DIGEST_ANNOTATION,
+      APPLIED_HASH_ANNOTATION
+    ],
+    secrets: credentials
+  }
+  record.plan = admitted.plan.map(p => planEntry(p, options))
+  if (config.mode !== 'plan') return
+  for (const entry of record.plan) info(describePlanEntry(entry))
+}
+
+function describePlanEntry(entry: PlanEntry): string {
+  const fields = (entry.fields ?? []).map(
+    f =>
+      `\n  ${f.path}: ${f.before === undefined ? '(none)' : JSON.stringify(f.before)} → ${f.after === undefined ? '(none)' : JSON.stringify(f.after)}`
+  )
+  const ownership = entry.fields?.length === 0 ? ' (field ownership only)' : ''
+  return `${entry.kind}/${entry.name}: would be ${entry.action}${ownership}${fields.join('')}`
+}
+
+/** The plan as the output holds it: cut, with a warning, when it would not fit. */
+function fitPlanOutput(record: StageRecord): void {
+  if (!record.plan) return
+  const fitted = fitPlan(record.plan)
+  record.plan = fitted.entries
+  if (fitted.omitted)
+    warn(
+      record,
+      `The plan is larger than a job output should be: its ${fitted.omitted === 'values' ? 'before and after values' : 'changed fields'} are left out of the plan output and the summary; the log has them.`
+    )
+  if (record.mode === 'plan') {
+    const counts = planCounts(record.plan)
+    info(
+      `Plan: ${counts.created} to create, ${counts.changed} to change, ${counts.unchanged} unchanged, ${counts.pruned} to prune; nothing was written`
+    )
+  }
 }
 
 export async function finishReport(
@@ -137,6 +197,7 @@ export async function finishReport(
 ): Promise<void> {
   // Each report is written even when another cannot be: outputs, summary, deployment status.
   try {
+    fitPlanOutput(record)
     writeOutputs(record)
   } catch (error) {
     process.exitCode = 1
