@@ -5,58 +5,15 @@
  * failing update that is rolled back. A Role missing one rule fails with Forbidden,
  * naming the rule to add.
  */
-import { RbacAuthorizationV1Api, type V1Role } from '@kubernetes/client-node'
-import { readFileSync } from 'node:fs'
-import path from 'node:path'
-import { parse } from 'yaml'
 import { core, deleteNamespace, testKubeConfig, uniqueName } from '../support/cluster.js'
-import { REPO_ROOT, runAction, type ActionRun } from '../support/action.js'
+import { runAction, type ActionRun } from '../support/action.js'
+import { deployerKubeconfig, documentedRole } from '../support/rbac.js'
 import { workspaceWith } from '../support/workspace.js'
-import { entryService, getJson, realNodeNamespace, requireRealNode, shopImage } from '../support/real-node.js'
+import { entryService, getJson, requireRealNode, shopImage } from '../support/real-node.js'
 
 const namespaces: string[] = []
 afterAll(() => Promise.all(namespaces.map(deleteNamespace)))
 beforeAll(() => requireRealNode())
-
-const documentedRole = () =>
-  parse(readFileSync(path.join(REPO_ROOT, 'examples/rbac/stage-role.yaml'), 'utf8')) as V1Role
-
-/**
- * A namespace made and labelled by the platform team, a ServiceAccount bound to
- * `role` there, and a kubeconfig holding only that account's token.
- */
-async function deployerKubeconfig(namespace: string, role: V1Role): Promise<string> {
-  await realNodeNamespace(namespace, 'production')
-  const rbac = testKubeConfig().makeApiClient(RbacAuthorizationV1Api)
-  await core().createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'deployer' } } })
-  await rbac.createNamespacedRole({
-    namespace,
-    body: { ...role, metadata: { name: 'kube-stage', namespace } }
-  })
-  await rbac.createNamespacedRoleBinding({
-    namespace,
-    body: {
-      metadata: { name: 'kube-stage' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kube-stage' },
-      subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace }]
-    }
-  })
-  // What `kubectl create token deployer` asks the API server for.
-  const token = await core().createNamespacedServiceAccountToken({
-    name: 'deployer',
-    namespace,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } }
-  })
-  const cluster = testKubeConfig().getCurrentCluster()!
-  const ca = cluster.caData ?? readFileSync(cluster.caFile!).toString('base64')
-  return `apiVersion: v1
-kind: Config
-clusters: [{ name: c, cluster: { server: '${cluster.server}', certificate-authority-data: ${ca} } }]
-users: [{ name: deployer, user: { token: ${token.status?.token} } }]
-contexts: [{ name: c, context: { cluster: c, user: deployer, namespace: ${namespace} } }]
-current-context: c
-`
-}
 
 function shop(version: string, env = ''): string {
   return `apiVersion: v1
