@@ -181,7 +181,7 @@ function fitPlanOutput(record: StageRecord): void {
   if (fitted.omitted)
     warn(
       record,
-      `The plan is larger than a job output should be: its ${fitted.omitted === 'values' ? 'before and after values' : 'changed fields'} are left out of the plan output and the summary; the log has them.`
+      `The plan is larger than a job output should be: its ${fitted.omitted === 'values' ? 'before and after values' : 'changed fields'} are left out of the plan output and the summary${record.mode === 'plan' ? '; the log has them' : ''}.`
     )
   if (record.mode === 'plan') {
     const counts = planCounts(record.plan)
