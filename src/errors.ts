@@ -26,7 +26,6 @@ export const FAILURE_CODES = [
   'Unschedulable',
   'ProgressDeadline',
   'JobFailed',
-  'MigrationTooSlow',
   'ResourceFailed',
   'Timeout',
   'SmokeFailed',
@@ -34,7 +33,6 @@ export const FAILURE_CODES = [
   'InvalidSmokeSpec',
   'PromotionRefused',
   'ParityFailed',
-  'StageBusy',
   'Internal'
 ] as const
 
