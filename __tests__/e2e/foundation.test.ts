@@ -102,7 +102,9 @@ describe('dist/index.js with bad input', () => {
     const run = await runAction({ environment: 'dev' })
     expect(run.code).toBe(1)
     const errors = run.stdout.split('\n').filter(l => l.startsWith('::error'))
-    expect(errors).toEqual(['::error::Input required and not supplied: manifests'])
+    expect(errors).toEqual([
+      '::error::Input required and not supplied: manifests (or kustomize, or helm-chart, to render them).'
+    ])
     expect(run.outputs.result).toBe('failure')
     expect(run.outputs['failure-reason']).toBe('InvalidInput')
   })
