@@ -9,6 +9,7 @@
  * plan chain shows parity on a pull request, and an apply refuses a plan's
  * release. All of it under the documented Role too.
  */
+import { AdmissionregistrationV1Api } from '@kubernetes/client-node'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -20,6 +21,7 @@ import {
   deleteNamespace,
   kubeconfigPath,
   namespaceExists,
+  testKubeConfig,
   uniqueName
 } from '../support/cluster.js'
 import { REPO_ROOT, runAction, type ActionRun } from '../support/action.js'
@@ -266,6 +268,79 @@ describe('prune', () => {
     expect((await core().listNamespacedPod({ namespace, labelSelector: 'app=worker' })).items).toEqual([])
     expect((await apps().readNamespacedDeployment({ name: 'shop', namespace })).status?.readyReplicas).toBe(1)
     expect((await parentOf(namespace)).metadata?.annotations?.[GROUP_KINDS]).toBe('ConfigMap,Deployment.apps')
+  })
+})
+
+/**
+ * A ValidatingAdmissionPolicy that refuses to delete ConfigMaps in one namespace, as a
+ * platform team's policy would; returns how to remove it. Resolves once the API server enforces it.
+ */
+async function refuseConfigMapDeletes(namespace: string): Promise<() => Promise<void>> {
+  const admission = testKubeConfig().makeApiClient(AdmissionregistrationV1Api)
+  const name = `${namespace}-keep-configmaps`
+  await admission.createValidatingAdmissionPolicy({
+    body: {
+      metadata: { name },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: [''], apiVersions: ['v1'], operations: ['DELETE'], resources: ['configmaps'] }
+          ]
+        },
+        validations: [{ expression: 'false', message: 'ConfigMaps here are kept', reason: 'Invalid' }]
+      }
+    }
+  })
+  await admission.createValidatingAdmissionPolicyBinding({
+    body: {
+      metadata: { name },
+      spec: {
+        policyName: name,
+        validationActions: ['Deny'],
+        matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } }
+      }
+    }
+  })
+  const refused = () =>
+    core()
+      .deleteNamespacedConfigMap({ name: 'kube-root-ca.crt', namespace, dryRun: 'All' })
+      .then(
+        () => false,
+        () => true
+      )
+  const until = async (want: boolean) => {
+    for (let i = 0; i < 100 && (await refused()) !== want; i++) await new Promise(r => setTimeout(r, 200))
+    expect(await refused()).toBe(want)
+  }
+  await until(true)
+  return async () => {
+    await admission.deleteValidatingAdmissionPolicyBinding({ name })
+    await admission.deleteValidatingAdmissionPolicy({ name })
+    await until(false)
+  }
+}
+
+describe('prune that fails', () => {
+  it('fails the stage that passed as PruneFailed, keeps the release and the kind, and the next run prunes', async () => {
+    const namespace = uniqueName('prune-refused')
+    namespaces.push(namespace)
+    expect(errorLine(await stage(namespace, configMap('cfg-v1')))).toBe('')
+    const allow = await refuseConfigMapDeletes(namespace)
+    try {
+      const refused = await stage(namespace, configMap('cfg-v2'))
+      expect(refused.outputs['failure-reason']).toBe('PruneFailed')
+      expect(errorLine(refused)).toContain('could not delete ConfigMap/cfg-v1')
+      expect(errorLine(refused)).toContain('ConfigMaps here are kept')
+      expect(refused.outputs['rolled-back']).toBe('false')
+      expect((await configMapNames(namespace)).sort()).toEqual(['cfg-v1', 'cfg-v2', 'kube-root-ca.crt'])
+      expect((await parentOf(namespace)).metadata?.annotations?.[GROUP_KINDS]).toBe('ConfigMap')
+    } finally {
+      await allow()
+    }
+    const retried = await stage(namespace, configMap('cfg-v2'))
+    expect(errorLine(retried)).toBe('')
+    expect(JSON.parse(retried.outputs.pruned)).toEqual(['ConfigMap/cfg-v1'])
   })
 })
 

@@ -8,7 +8,7 @@
  * interrupted run cannot leak objects); after pruning, only what is left.
  * Nothing that is not labelled as a member is ever deleted.
  */
-import { StageError } from '../errors.js'
+import { isStageError, StageError } from '../errors.js'
 import { formatDuration } from '../duration.js'
 import {
   deleteMember,
@@ -105,6 +105,15 @@ export async function widenApplySet(stage: StageContext, set: ApplySet): Promise
  * gone; then the parent records only what is left.
  */
 export async function prune(stage: StageContext, set: ApplySet): Promise<void> {
+  try {
+    await pruneMembers(stage, set)
+  } catch (error) {
+    // After a stage that passed: whatever went wrong, the release stays (nothing to roll back).
+    throw isStageError(error) ? error : pruneError(error, stage.record.pruned ?? [])
+  }
+}
+
+async function pruneMembers(stage: StageContext, set: ApplySet): Promise<void> {
   const { config, record } = stage
   const candidates = await findPrunable(stage, set)
   record.pruned = []
@@ -143,7 +152,7 @@ async function deleteTier(stage: StageContext, tier: Member[], deadline: number)
   for (const member of tier) {
     const name = displayName(member.object)
     const outcome = await deleteMember(client, member).catch((error: unknown) => {
-      throw pruneError(error, name, record.pruned ?? [])
+      throw pruneError(error, record.pruned ?? [], name)
     })
     if (outcome === 'replaced') {
       info(`${name}: not pruned, another object took its name since it was listed`)
@@ -198,13 +207,13 @@ async function recordContents(stage: StageContext, set: ApplySet, contents: SetC
   )
 }
 
-function pruneError(error: unknown, name: string, pruned: readonly string[]): StageError {
+function pruneError(error: unknown, pruned: readonly string[], name?: string): StageError {
   const api = asKubeApiError(error)
-  if (api?.status === 403)
-    return forbiddenError(api, `delete ${name}, which the manifests no longer have (prune)`)
+  const what = name ? `delete ${name}, which the manifests no longer have` : 'finish pruning'
+  if (api?.status === 403) return forbiddenError(api, `${what} (prune)`)
   return new StageError(
     'PruneFailed',
-    `The stage passed, but ${name}, which the manifests no longer have, could not be deleted: ${(error as Error).message}. ` +
+    `The stage passed, but it could not ${what}: ${(error as Error).message}. ` +
       `The release stays; ${pruned.length ? `pruned before it: ${pruned.join(', ')}; ` : ''}the next run prunes what is left.`,
     { cause: error }
   )
