@@ -47,13 +47,11 @@ metadata:
 `
 
 describe('kustomize output', () => {
-  const { manifests, problems } = readKustomizeOutput(
-    KUSTOMIZE,
-    'kubectl kustomize overlays/staging',
-    'overlays/staging'
-  )
+  // Read in each test, not once for the block: mutation testing sees which test reached what.
+  const read = () => readKustomizeOutput(KUSTOMIZE, 'kubectl kustomize overlays/staging', 'overlays/staging')
 
   it('points each object at the file its origin names, relative to the workspace', () => {
+    const { manifests, problems } = read()
     expect(problems).toEqual([])
     expect(manifests.map(m => m.source.file)).toEqual([
       'overlays/staging/kustomization.yaml',
@@ -66,6 +64,7 @@ describe('kustomize output', () => {
   })
 
   it('removes the origin annotation, and only it', () => {
+    const { manifests } = read()
     expect(manifests[0].object.metadata.annotations).toBeUndefined()
     expect(manifests[1].object.metadata.annotations).toEqual({ team: 'shop' })
   })
@@ -75,6 +74,25 @@ describe('kustomize output', () => {
     expect(broken.problems).toEqual([
       { location: { file: 'kustomize build x', line: 1 }, message: 'ConfigMap: missing metadata' }
     ])
+  })
+})
+
+describe('helm sources', () => {
+  it('maps only # Source: comments at the start of a line, to the document after them', () => {
+    const text =
+      '---\n# Source: shop/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    note: "x # Source: shop/templates/b.yaml"\n---\n# Source: shop/templates/c.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n'
+    const { manifests } = readHelmOutput(text, 'helm template c', 'chart')
+    expect(manifests.map(m => m.source.file)).toEqual(['chart/templates/a.yaml', 'chart/templates/c.yaml'])
+  })
+
+  it('reads each hook of a list once, ignoring empty entries', () => {
+    expect(
+      helmHooks({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', annotations: { 'helm.sh/hook': 'post-install,,' } }
+      })
+    ).toEqual(['post-install'])
   })
 })
 
@@ -89,6 +107,20 @@ describe('lineIn', () => {
       source: { file: 'f', line: 9 }
     }
   ]
+  it('prefers the exact name to one it merely contains', () => {
+    const both: LoadedManifest[] = [
+      {
+        object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shop' } },
+        source: { file: 'f', line: 1 }
+      },
+      {
+        object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shop-extra' } },
+        source: { file: 'f', line: 8 }
+      }
+    ]
+    expect(lineIn(both, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shop-extra' } })).toBe(8)
+  })
+
   it('finds an object by kind and name, or by the name an overlay prefixed', () => {
     expect(lineIn(written, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shop' } })).toBe(9)
     expect(
@@ -124,9 +156,10 @@ metadata:
 `
 
 describe('helm output', () => {
-  const { manifests, problems } = readHelmOutput(HELM, 'helm template deploy/chart', 'deploy/chart')
+  const read = () => readHelmOutput(HELM, 'helm template deploy/chart', 'deploy/chart')
 
   it('points each object at its template under the chart directory', () => {
+    const { manifests, problems } = read()
     expect(problems).toEqual([])
     expect(manifests.map(m => m.source)).toEqual([
       { file: 'deploy/chart/templates/service.yaml', line: 1 },
@@ -147,6 +180,7 @@ describe('helm output', () => {
   })
 
   it('refuses the hooks it has no equivalent for, naming them', () => {
+    const { manifests } = read()
     expect(helmHooks(manifests[2].object)).toEqual(['pre-install', 'pre-upgrade'])
     expect(helmHooks(manifests[0].object)).toEqual([])
     expect(refusedHooks(manifests)).toEqual([
@@ -184,6 +218,16 @@ describe('names kustomize generated', () => {
     expect(JSON.stringify(named[2])).toContain('"configMapRef":{"name":"shop-config"}')
     // The objects themselves are untouched: they are applied under their generated names.
     expect(objects[0].metadata.name).toBe('shop-config-44bkt5d6f8')
+  })
+
+  it('renames generated Secrets too, and nothing of other kinds', () => {
+    const named = withGeneratorNames([
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db-88h7k2m4bt' } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc-44bkt5d6f8' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { ref: 'svc-44bkt5d6f8' } }
+    ])
+    expect(named.map(o => o.metadata.name)).toEqual(['db', 'svc-44bkt5d6f8', 'c'])
+    expect(named[2].data).toEqual({ ref: 'svc-44bkt5d6f8' })
   })
 
   it('leaves names that only look alike (a vowel, another length) alone', () => {
