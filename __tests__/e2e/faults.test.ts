@@ -142,7 +142,13 @@ it('a stalled watch that sends nothing is re-opened and the stage passes', async
       }
       return 'pass'
     },
-    { 'app.yaml': deploymentYaml('web', { replicas: 2 }) }
+    // minReadySeconds: not yet available when first listed, so only the re-opened watch can tell it is.
+    {
+      'app.yaml': deploymentYaml('web', { replicas: 2 }).replace(
+        '  replicas: 2\n',
+        '  replicas: 2\n  minReadySeconds: 5\n'
+      )
+    }
   )
   expect(stalled).toBe(true)
   expect(errorLine(run)).toBe('')
