@@ -27,9 +27,14 @@ function isGlob(entry: string): boolean {
   return /[*?[\]{}]/.test(entry)
 }
 
+/** Whether a real path is the workspace or under it (both already resolved by realpath). */
+export function withinWorkspace(real: string, workspaceReal: string): boolean {
+  return real === workspaceReal || real.startsWith(workspaceReal + path.sep)
+}
+
 async function confined(file: string, workspaceReal: string, entry: string): Promise<string> {
   const real = await realpath(file)
-  if (real !== workspaceReal && !real.startsWith(workspaceReal + path.sep)) {
+  if (!withinWorkspace(real, workspaceReal)) {
     throw new StageError(
       'InvalidInput',
       `Manifest entry "${entry}" resolves to ${real}, outside the workspace ${workspaceReal}.`

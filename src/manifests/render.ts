@@ -10,7 +10,7 @@ import { getExecOutput } from '@actions/exec'
 import { which } from '@actions/io'
 import { StageError } from '../errors.js'
 import { redact } from '../redact.js'
-import { parseManifestText } from './load.js'
+import { parseManifestText, withinWorkspace } from './load.js'
 import { LIMITS, problemsError, type Problem } from './problems.js'
 import { lineIn, readHelmOutput, readKustomizeOutput, refusedHooks } from './rendered.js'
 import type { LoadedManifest } from './types.js'
@@ -51,7 +51,7 @@ async function inWorkspace(entry: string, workspace: string, what: string, direc
       'InvalidInput',
       `${what} "${entry}" is not a ${directory ? 'directory' : 'file'} in the workspace (${workspaceReal}).`
     )
-  if (real !== workspaceReal && !real.startsWith(workspaceReal + path.sep))
+  if (!withinWorkspace(real, workspaceReal))
     throw new StageError('InvalidInput', `${what} "${entry}" resolves to ${real}, outside the workspace.`)
   return { real, relative: path.relative(workspaceReal, real).split(path.sep).join('/') || '.' }
 }
