@@ -29,6 +29,7 @@ start_node() {
   local state=$1 bin=$2
   local node=$state/node
   local pki=$state/pki
+  reclaim_node "$state" "$bin"
   mkdir -p "$node"/{containerd,cni,cni-state,kubelet,pod-logs,volume-plugins}
   echo "$bin" >"$node/bin"
   # Everything below is undone by stop_node; remember what existed before us.
@@ -183,6 +184,61 @@ KUBELET
     --conntrack-max-per-core 0 --conntrack-tcp-timeout-established 0 --conntrack-tcp-timeout-close-wait 0 -v=1
 }
 
+# What a node changes on the machine outside its own directory: the bridge, kube-proxy's and the
+# kubelet's iptables chains, the kubepods cgroups. Shared by stop_node and reclaim_node.
+clean_machine() {
+  local logs=$1 bin=$2
+  ip link del "$BRIDGE" 2>/dev/null || true
+  # kube-proxy's own clean-up removes every KUBE-* chain and rule it made.
+  if [ -n "$bin" ] && [ -x "$bin/kube-proxy" ]; then
+    mkdir -p "$logs"
+    "$bin/kube-proxy" --cleanup >"$logs/kube-proxy-cleanup.log" 2>&1 || true
+  fi
+  # The kubelet's own chains (kube-proxy's clean-up leaves them), for IPv4 and IPv6.
+  local tool table chain
+  for tool in iptables ip6tables; do
+    command -v "$tool" >/dev/null || continue
+    for chain in INPUT OUTPUT; do
+      while "$tool" -t filter -D "$chain" -j KUBE-FIREWALL 2>/dev/null; do :; done
+    done
+    for table in filter nat mangle; do
+      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
+        "$tool" -t "$table" -F "$chain" 2>/dev/null && "$tool" -t "$table" -X "$chain" 2>/dev/null
+      done
+    done
+  done
+  # The kubelet's cgroups (kubepods, its QoS classes and pods), deepest first, now that they are empty.
+  local sub
+  for sub in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+    [ -d "$sub" ] && find "$sub" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+}
+
+# One real node per machine: the bridge, kube-proxy's chains and the kubepods cgroups are
+# machine-wide. A node another checkout started and never stopped (a session that ended
+# mid-run, a crash, a deleted .cluster directory) would make this start fail with
+# "RTNETLINK answers: File exists" or fight over those chains: stop it first.
+OWNER_RECORD=/run/kube-stage-real-node
+reclaim_node() {
+  local state=$1 bin=$2 previous pid m
+  previous=$(cat "$OWNER_RECORD" 2>/dev/null || true)
+  if [ -n "$previous" ] && [ "$previous" != "$state" ] && [ -d "$previous/pids" ]; then
+    node_step "the real node of $previous is still recorded; stopping that cluster first (one real node per machine)"
+    KUBE_STAGE_CLUSTER_DIR=$previous "$here/stop.sh" || true
+  fi
+  local orphans
+  orphans=$(pgrep -f -- "--hostname-override $NODE_NAME|containerd --config .*/node/containerd.toml|containerd-shim.*/node/containerd/containerd.sock" || true)
+  if [ -n "$orphans" ] || ip link show "$BRIDGE" >/dev/null 2>&1; then
+    node_step "a real node that was never stopped left processes or the bridge $BRIDGE behind; removing them"
+    for pid in $orphans; do kill -KILL "$pid" 2>/dev/null || true; done
+    for m in $(awk '$2 ~ /\/node\/(containerd|kubelet)\// { print $2 }' /proc/mounts | sort -r); do
+      umount -l "$m" 2>/dev/null || true
+    done
+    clean_machine "$state/logs" "$bin"
+  fi
+  echo "$state" >"$OWNER_RECORD"
+}
+
 # Ends one recorded component by name (SIGTERM, then SIGKILL) and forgets it.
 stop_component() {
   local state=$1 name=$2 pidfile pid
@@ -245,34 +301,11 @@ stop_node() {
   # Empty directories only: another containerd on this machine may share the place.
   [ -d /run/containerd ] && find /run/containerd -depth -type d -empty -delete 2>/dev/null
   [ -f "$node/had-run-containerd" ] || rmdir /run/containerd 2>/dev/null || true
-  ip link del "$BRIDGE" 2>/dev/null || true
-  # kube-proxy's own clean-up removes every KUBE-* chain and rule it made.
-  local bin
-  bin=$(cat "$node/bin" 2>/dev/null || true)
-  if [ -n "$bin" ] && [ -x "$bin/kube-proxy" ]; then
-    "$bin/kube-proxy" --cleanup >"$state/logs/kube-proxy-cleanup.log" 2>&1 || true
-  fi
-  # The kubelet's own chains (kube-proxy's clean-up leaves them), for IPv4 and IPv6.
-  local tool table chain
-  for tool in iptables ip6tables; do
-    command -v "$tool" >/dev/null || continue
-    for chain in INPUT OUTPUT; do
-      while "$tool" -t filter -D "$chain" -j KUBE-FIREWALL 2>/dev/null; do :; done
-    done
-    for table in filter nat mangle; do
-      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
-        "$tool" -t "$table" -F "$chain" 2>/dev/null && "$tool" -t "$table" -X "$chain" 2>/dev/null
-      done
-    done
-  done
-  # The kubelet's cgroups (kubepods, its QoS classes and pods), deepest first, now that they are empty.
-  local sub
-  for sub in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
-    [ -d "$sub" ] && find "$sub" -depth -type d -exec rmdir {} \; 2>/dev/null
-  done
+  clean_machine "$state/logs" "$(cat "$node/bin" 2>/dev/null || true)"
   [ -f "$node/ip_forward.before" ] && cat "$node/ip_forward.before" >/proc/sys/net/ipv4/ip_forward
   [ -f "$node/route_localnet.before" ] && cat "$node/route_localnet.before" >/proc/sys/net/ipv4/conf/all/route_localnet
   rm -rf "$node"
+  [ "$(cat "$OWNER_RECORD" 2>/dev/null)" = "$state" ] && rm -f "$OWNER_RECORD"
   return 0
 }
 
