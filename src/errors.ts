@@ -26,6 +26,7 @@ export const FAILURE_CODES = [
   'Unschedulable',
   'ProgressDeadline',
   'JobFailed',
+  'MigrationTooSlow',
   'ResourceFailed',
   'Timeout',
   'SmokeFailed',
@@ -33,6 +34,7 @@ export const FAILURE_CODES = [
   'InvalidSmokeSpec',
   'PromotionRefused',
   'ParityFailed',
+  'StageBusy',
   'Internal'
 ] as const
 

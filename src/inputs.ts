@@ -14,6 +14,10 @@ export interface GitHubContext {
   apiUrl: string
   repository?: string
   runId?: string
+  /** GITHUB_RUN_ATTEMPT: a re-run of the same run is another holder of the stage's Lease. */
+  runAttempt?: string
+  /** GITHUB_JOB */
+  job?: string
   sha?: string
   runUrl?: string
   repositoryUrl?: string
@@ -49,6 +53,10 @@ export interface StageConfig {
   timeoutMs: number
   /** How long a pod may stay Unschedulable with nothing seen making room for it. */
   unschedulableGraceMs: number
+  /** The time budget of a pre-deploy Job without its own annotation; undefined: none. */
+  preDeployBudgetMs?: number
+  /** How long to wait for another run of this environment's stage to release its Lease. */
+  leaseTimeoutMs: number
   waitForLoadBalancer: boolean
   fieldManager: string
   forceConflicts: boolean
@@ -196,6 +204,8 @@ export function githubContext(env: NodeJS.ProcessEnv): GitHubContext {
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     repository: env.GITHUB_REPOSITORY || undefined,
     runId: env.GITHUB_RUN_ID || undefined,
+    runAttempt: env.GITHUB_RUN_ATTEMPT || undefined,
+    job: env.GITHUB_JOB || undefined,
     repositoryUrl,
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     sha: env.GITHUB_SHA || undefined,
@@ -262,6 +272,10 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     mode: choiceInput(read, 'mode', ['apply', 'plan'] as const, 'apply'),
     timeoutMs: durationInput(read, 'timeout', '5m'),
     unschedulableGraceMs: durationInput(read, 'unschedulable-grace', '30s'),
+    preDeployBudgetMs: optional(read, 'pre-deploy-budget')
+      ? durationInput(read, 'pre-deploy-budget', '')
+      : undefined,
+    leaseTimeoutMs: durationInput(read, 'lease-timeout', '10m'),
     waitForLoadBalancer: booleanInput(read, 'wait-for-load-balancer', false),
     fieldManager: optional(read, 'field-manager') ?? 'kube-stage',
     forceConflicts: booleanInput(read, 'force-conflicts', false),

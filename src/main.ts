@@ -13,7 +13,8 @@ import { readStageConfig } from './inputs.js'
 import type { GitHubDeployment } from './report/github-deployment.js'
 import { newStageRecord } from './report/record.js'
 import { apply } from './stage/apply.js'
-import { connect } from './stage/context.js'
+import { connect, type StageContext } from './stage/context.js'
+import { releaseStageLease } from './stage/lease.js'
 import { load, plan, type Planned } from './stage/plan.js'
 import { preflight } from './stage/preflight.js'
 import { openApplySet, planPrune, prune, widenApplySet } from './stage/prune.js'
@@ -32,6 +33,7 @@ export async function run(): Promise<void> {
   const record = newStageRecord()
   let deployment: GitHubDeployment | undefined
   let planned: Planned | undefined
+  let stage: StageContext | undefined
   try {
     const config = readStageConfig(name => core.getInput(name), process.env)
     describeStage(record, config)
@@ -39,7 +41,7 @@ export async function run(): Promise<void> {
 
     // plan: the workspace's manifests and checks first, then what the cluster decides
     const sources = await load(config)
-    const stage = await connect(config, record)
+    stage = await connect(config, record)
     planned = await plan(stage, sources)
     // with prune: the stage's ApplySet, refused before any write when it is not kube-stage's
     const applySet = await openApplySet(stage, planned)
@@ -76,6 +78,7 @@ export async function run(): Promise<void> {
   } catch (error) {
     fail(record, error)
   } finally {
+    await releaseStageLease(stage)
     record.finishedAt = Date.now()
     if (planned) recordRelease(record, planned.rendered)
     await finishReport(record, deployment)

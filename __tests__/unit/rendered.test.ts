@@ -4,7 +4,8 @@ import {
   lineIn,
   readHelmOutput,
   readKustomizeOutput,
-  refusedHooks
+  refusedHooks,
+  isPreDeployHook
 } from '../../src/manifests/rendered.js'
 import type { KubeObject, LoadedManifest } from '../../src/manifests/types.js'
 import { withGeneratorNames } from '../../src/manifests/generated-names.js'
@@ -179,17 +180,27 @@ describe('helm output', () => {
     expect(broken.problems[0].message).toMatch(/\(rendered from c\/templates\/b\.yaml\)$/)
   })
 
-  it('refuses the hooks it has no equivalent for, naming them', () => {
+  it('runs pre-install and pre-upgrade hook Jobs as pre-deploy Jobs, and refuses the hooks it has no equivalent for, naming them', () => {
     const { manifests } = read()
     expect(helmHooks(manifests[2].object)).toEqual(['pre-install', 'pre-upgrade'])
     expect(helmHooks(manifests[0].object)).toEqual([])
-    expect(refusedHooks(manifests)).toEqual([
+    expect(isPreDeployHook(manifests[2].object)).toBe(true)
+    expect(refusedHooks(manifests)).toEqual([])
+    const job = manifests[2]
+    const hook = (kind: string, hooks: string) => ({
+      ...job,
+      object: { ...job.object, kind, metadata: { name: 'm', annotations: { 'helm.sh/hook': hooks } } }
+    })
+    expect(isPreDeployHook(hook('Pod', 'pre-install').object)).toBe(false)
+    expect(refusedHooks([hook('Pod', 'pre-install')])).toHaveLength(1)
+    expect(refusedHooks([hook('Job', 'post-install')])).toEqual([
       {
         location: { file: 'deploy/chart/templates/migrate.yaml', line: 1 },
         message:
-          'Job/shop-migrate is a Helm hook (pre-install, pre-upgrade): kube-stage does not run Helm hooks and will not apply one as an ordinary object. Remove the helm.sh/hook annotation to deploy it with the other objects.'
+          'Job/m is a Helm hook (post-install): kube-stage does not run Helm hooks and will not apply one as an ordinary object. Remove the helm.sh/hook annotation to deploy it with the other objects (a Job that must run before the workloads can be a pre-install or pre-upgrade hook).'
       }
     ])
+    expect(refusedHooks([hook('Job', 'post-install, pre-upgrade')])).toEqual([])
   })
 })
 

@@ -30,6 +30,11 @@ export interface ApplyOptions {
   volatileAnnotations: readonly string[]
   /** Where each object came from, for error annotations. */
   locate?: (object: KubeObject) => ErrorLocation | undefined
+  /**
+   * Objects that cannot be updated in place (a Job's template): when this says so for a live
+   * object, it is dry-run as a new one and, when applied, deleted and created again.
+   */
+  mustReplace?: (desired: KubeObject, live: KubeObject, unchanged: boolean) => boolean
 }
 
 export interface PlannedObject {
@@ -43,6 +48,8 @@ export interface PlannedObject {
   written?: KubeObject
   /** What the API server warned about in the dry run. */
   warnings?: string[]
+  /** The live object is deleted and this one created in its place (see ApplyOptions.mustReplace). */
+  replace?: boolean
 }
 
 export interface AppliedObject {
@@ -296,7 +303,21 @@ export async function planApply(
     const object = withAnnotation(desired, APPLIED_HASH_ANNOTATION, hash)
     if (isPendingCrd(resource) || into === 'missing namespace')
       return { object, resource, action: 'created' as ApplyAction }
-    if (unchangedSinceApplied(hash, current, options.fieldManager)) {
+    const unchanged = unchangedSinceApplied(hash, current, options.fieldManager)
+    if (current && options.mustReplace?.(object, current, unchanged)) {
+      const dryRun = await dryRunCreate(client, object, resource, options)
+      const preview = { ...dryRun.body, metadata: { ...dryRun.body.metadata, name: object.metadata.name } }
+      return {
+        object,
+        resource,
+        live: current,
+        preview,
+        action: 'configured' as ApplyAction,
+        warnings: dryRun.warnings,
+        replace: true
+      }
+    }
+    if (unchanged) {
       return { object, resource, live: current, preview: current, action: 'unchanged' as ApplyAction }
     }
     const dryRun = await serverSideApply(client, object, resource, options, true)
@@ -325,6 +346,7 @@ export async function applyPlanned(
       if (planned.action === 'unchanged')
         return { object: planned.live ?? planned.object, action: planned.action }
       if (planned.written) return { object: planned.written, action: planned.action }
+      if (planned.replace) await deleteAndWaitGone(client, planned)
       const response = await serverSideApply(client, planned.object, planned.resource, options, false)
       return { object: response.body, action: planned.action, warnings: response.warnings }
     })
@@ -346,6 +368,64 @@ export async function applyPlanned(
       )
   }
   return results
+}
+
+/**
+ * The dry run of an object that will replace a live one of the same name: created
+ * under a generated name, since its own is taken, so admission and schema judge it.
+ */
+async function dryRunCreate(
+  client: KubeClient,
+  object: KubeObject,
+  resource: ApiResource,
+  options: ApplyAs
+): Promise<JsonResponse<KubeObject>> {
+  const { name, ...metadata } = object.metadata
+  const path = withQuery(collectionPath(object.apiVersion, resource, object.metadata.namespace), {
+    fieldManager: options.fieldManager,
+    dryRun: 'All'
+  })
+  return client.send<KubeObject>('POST', path, {
+    ...object,
+    metadata: { ...metadata, generateName: `${name}-` }
+  })
+}
+
+/** Deletes the live object (this very one: its uid is a precondition) and waits until its name is free. */
+async function deleteAndWaitGone(
+  client: KubeClient,
+  planned: PlannedObject,
+  timeoutMs = 120_000
+): Promise<void> {
+  const path = pathOf(planned.object, planned.resource)
+  const uid = planned.live?.metadata.uid
+  try {
+    await client.send('DELETE', path, {
+      kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      propagationPolicy: 'Background',
+      ...(uid ? { preconditions: { uid } } : {})
+    })
+  } catch (error) {
+    // Already gone (404), or already replaced by someone else (409: the uid precondition).
+    if (![404, 409].includes(asKubeApiError(error)?.status ?? 0)) throw error
+  }
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const current = await client.getJson<KubeObject>(path)
+      if (current.metadata.uid !== uid) return
+    } catch (error) {
+      if (asKubeApiError(error)?.status === 404) return
+      throw error
+    }
+    if (Date.now() > deadline)
+      throw new StageError(
+        'ApplyFailed',
+        `${displayName(planned.object)} was deleted to be created again (it cannot be updated in place) but was still there after ${timeoutMs / 1000}s: check its finalizers.`
+      )
+    await sleep(200)
+  }
 }
 
 /** A CRD's kinds are servable only once Established; later tiers may hold its custom resources. */

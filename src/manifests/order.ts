@@ -4,6 +4,22 @@
  */
 import type { KubeObject } from './types.js'
 
+/** What runs the application: applied last, after pre-deploy Jobs (stage/apply.ts). */
+const WORKLOAD_KINDS = [
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+  'Pod',
+  'ReplicationController'
+]
+
+export function isWorkload(object: Pick<KubeObject, 'kind'>): boolean {
+  return WORKLOAD_KINDS.includes(object.kind)
+}
+
 const TIERS: string[][] = [
   ['Namespace'],
   ['CustomResourceDefinition'],
@@ -20,7 +36,7 @@ const TIERS: string[][] = [
     'PriorityClass'
   ],
   ['Service'],
-  ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'ReplicationController']
+  WORKLOAD_KINDS
 ]
 
 const TIER_OF = new Map(TIERS.flatMap((kinds, tier) => kinds.map(kind => [kind, tier] as const)))

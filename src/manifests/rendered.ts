@@ -117,6 +117,14 @@ export function helmHooks(object: KubeObject): string[] {
     : []
 }
 
+/** Helm hooks that mean "before the release's workloads": a pre-deploy Job's contract. */
+const PRE_DEPLOY_HOOKS = ['pre-install', 'pre-upgrade']
+
+/** A Job that is a Helm pre-install or pre-upgrade hook: run as a pre-deploy Job (manifests/pre-deploy.ts). */
+export function isPreDeployHook(object: KubeObject): boolean {
+  return object.kind === 'Job' && helmHooks(object).some(hook => PRE_DEPLOY_HOOKS.includes(hook))
+}
+
 /**
  * Helm hooks the stage has no equivalent for: applied as ordinary objects they
  * would run at the wrong time (a post-delete hook on every deploy), so they are
@@ -125,11 +133,11 @@ export function helmHooks(object: KubeObject): string[] {
 export function refusedHooks(manifests: LoadedManifest[]): Problem[] {
   return manifests.flatMap(({ object, source }) => {
     const hooks = helmHooks(object)
-    if (hooks.length === 0) return []
+    if (hooks.length === 0 || isPreDeployHook(object)) return []
     return [
       {
         location: source,
-        message: `${object.kind}/${object.metadata.name} is a Helm hook (${hooks.join(', ')}): kube-stage does not run Helm hooks and will not apply one as an ordinary object. Remove the ${HELM_HOOK} annotation to deploy it with the other objects.`
+        message: `${object.kind}/${object.metadata.name} is a Helm hook (${hooks.join(', ')}): kube-stage does not run Helm hooks and will not apply one as an ordinary object. Remove the ${HELM_HOOK} annotation to deploy it with the other objects (a Job that must run before the workloads can be a pre-install or pre-upgrade hook).`
       }
     ]
   })

@@ -33,7 +33,12 @@ export function parseRelease(text: string): ReleaseRecord {
     !isMap(record.config) ||
     !nested(record.config!.configMaps) ||
     !nested(record.config!.env) ||
-    !Array.isArray(record.config!.secrets)
+    !Array.isArray(record.config!.secrets) ||
+    !(
+      record.preDeploy === undefined ||
+      (isMap(record.preDeploy) &&
+        Object.values(record.preDeploy).every(d => isMap(d) && Number.isFinite(d.durationMs)))
+    )
   ) {
     throw new StageError(
       'InvalidInput',

@@ -10,7 +10,14 @@ import { normalizeEnvironmentTokens, foreignEnvironmentIn } from '../environment
 import type { ConfigFingerprint, ReleaseRecord } from './release.js'
 
 export type ParityKind =
-  'changed' | 'only-upstream' | 'only-here' | 'foreign-environment' | 'object-changed' | 'field-changed'
+  | 'changed'
+  | 'only-upstream'
+  | 'only-here'
+  | 'foreign-environment'
+  | 'object-changed'
+  | 'field-changed'
+  /** Informational: how long a pre-deploy Job took upstream, beside its budget here. */
+  | 'duration'
 
 export interface ParityDifference {
   /** e.g. ConfigMap/shop-config/FEATURE_NEW_CHECKOUT, env/Deployment/shop:shop/LOG_LEVEL, Secret/db-credentials-{env} */

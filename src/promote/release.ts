@@ -48,6 +48,8 @@ export interface ReleaseRecord {
   objectFields?: Record<string, Record<string, string>>
   config: ConfigFingerprint
   smoke?: { passed: boolean; checks: number; failed: string[] }
+  /** "Job/migrate" → how long each pre-deploy Job that ran took here: the next stage shows it beside its budget. */
+  preDeploy?: Record<string, { durationMs: number }>
   /** What was left out to keep the record under RELEASE_MAX_BYTES (see fitRelease). */
   omitted?: Omission[]
   /** Set by a stage in plan mode: nothing was deployed, so only another plan may promote from it. */
@@ -288,6 +290,7 @@ export interface ReleaseInput {
   perEnvironmentFields: readonly string[]
   environmentNames?: readonly string[]
   smoke?: ReleaseRecord['smoke']
+  preDeploy?: ReleaseRecord['preDeploy']
 }
 
 export function buildRelease(input: ReleaseInput): ReleaseRecord {
@@ -308,7 +311,8 @@ export function buildRelease(input: ReleaseInput): ReleaseRecord {
     objectDigests: digests,
     objectFields: objectFields(input.objects, input.perEnvironmentFields, options),
     config: configFingerprint(input.objects, options),
-    smoke: input.smoke
+    smoke: input.smoke,
+    preDeploy: input.preDeploy
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { FailureCode, ErrorLocation } from '../errors.js'
 import type { ApplyAction } from '../kube/change.js'
+import type { PreDeployRecord } from '../manifests/pre-deploy.js'
 import type { PlanEntry } from './plan.js'
 import type { SmokeResult } from '../smoke/types.js'
 
@@ -77,6 +78,8 @@ export interface StageRecord {
   plan?: PlanEntry[]
   /** What prune deleted: "Kind/name". */
   pruned?: string[]
+  /** The pre-deploy Jobs (migrations), in the order they ran, with their durations and budgets. */
+  preDeploy?: PreDeployRecord[]
 }
 
 export function newStageRecord(now = Date.now()): StageRecord {

@@ -114,6 +114,24 @@ function resourcesSection(record: StageRecord): string {
   return `### Resources\n\n${table(['Kind', 'Name', 'Change', 'Readiness', 'Ready after'], record.resources.map(resourceRow))}\n`
 }
 
+const PRE_DEPLOY_ICON = { succeeded: '✅', failed: '❌', 'too slow': '⏱️', skipped: '⏭️' } as const
+
+function preDeploySection(record: StageRecord): string {
+  if (!record.preDeploy?.length) return ''
+  const rows = record.preDeploy.map(p => [
+    code(p.job),
+    `${PRE_DEPLOY_ICON[p.outcome]} ${p.outcome === 'skipped' ? 'already completed with this spec' : p.outcome}`,
+    p.durationMs === undefined ? '—' : formatDuration(p.durationMs),
+    p.budgetMs === undefined ? '—' : formatDuration(p.budgetMs)
+  ])
+  return `### Pre-deploy Jobs
+
+Run to completion before any workload was applied.
+
+${table(['Job', 'Result', 'Duration', 'Budget'], rows)}
+`
+}
+
 function imagesSection(record: StageRecord): string {
   if (record.images.length === 0) return ''
   const rows = record.images.map(i => [
@@ -258,6 +276,7 @@ export function renderSummary(record: StageRecord): string {
     failureSection(record),
     rollbackSection(record),
     planSection(record),
+    preDeploySection(record),
     resourcesSection(record),
     prunedSection(record),
     imagesSection(record),

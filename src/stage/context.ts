@@ -14,6 +14,7 @@ import {
   verifyConnection,
   type KubeClient
 } from '../kube/client.js'
+import type { HeldLease } from '../kube/lease.js'
 import { displayName } from '../manifests/objects.js'
 import type { KubeObject } from '../manifests/types.js'
 import { info } from '../report/log.js'
@@ -28,6 +29,8 @@ export interface StageContext {
    * connect: a smoke script or response must not show them either.
    */
   credentials: readonly string[]
+  /** The stage's Lease while it holds it (stage/lease.ts). */
+  lease?: HeldLease
 }
 
 export async function connect(config: StageConfig, record: StageRecord): Promise<StageContext> {

@@ -26,20 +26,22 @@ import {
   type ImageOverride
 } from '../manifests/images.js'
 import { loadManifests, parseManifestEntries } from '../manifests/load.js'
-import { combineManifests } from '../manifests/problems.js'
+import { combineManifests, problemsError } from '../manifests/problems.js'
+import { checkTimeBudgets, isPreDeployJob, preDeployParity, timeBudget } from '../manifests/pre-deploy.js'
 import { renderManifests } from '../manifests/render.js'
 import { displayName } from '../manifests/objects.js'
 import { transformManifests } from '../manifests/transform.js'
 import type { KubeObject, LoadedManifest, SourceLocation } from '../manifests/types.js'
 import { checkPromotion, missingPromotionError, parseRelease, promotionError } from '../promote/guard.js'
-import { compareParity } from '../promote/parity.js'
+import { compareParity, type ParityDifference } from '../promote/parity.js'
 import {
   configFingerprint,
   objectDigests,
   objectFields,
   renderedImages,
   splitExpected,
-  summariseLike
+  summariseLike,
+  type ReleaseRecord
 } from '../promote/release.js'
 import { info } from '../report/log.js'
 import { warn, type StageContext } from './context.js'
@@ -94,6 +96,8 @@ export async function load(config: StageConfig): Promise<Sources> {
       workspace
     )
   )
+  const badBudgets = checkTimeBudgets(loaded)
+  if (badBudgets.length > 0) throw problemsError(badBudgets)
   info(`Loaded ${loaded.length} object(s) from ${new Set(loaded.map(m => m.source.file)).size} file(s)`)
   const overrides = config.images ? parseImageOverrides(config.images) : []
   return { loaded, overrides, smoke: await loadSmoke(config) }
@@ -189,6 +193,27 @@ async function guardOtherNamespaces(client: KubeClient, config: StageConfig, obj
 }
 
 /**
+ * "Job/migrate took 48s in staging; its budget here is 1m": what a migration
+ * took upstream, so production sees it before running it. Information only:
+ * production's data or database may well be faster, and the budget decides.
+ */
+function migrationParity(
+  config: StageConfig,
+  upstream: ReleaseRecord,
+  objects: KubeObject[]
+): ParityDifference[] {
+  const jobs = objects
+    .filter(isPreDeployJob)
+    .map(o => ({ job: displayName(o), budgetMs: timeBudget(o, config.preDeployBudgetMs) }))
+  return preDeployParity(upstream.preDeploy ?? {}, upstream.environment, jobs).map(d => ({
+    path: d.path,
+    kind: 'duration',
+    expected: true,
+    message: d.message
+  }))
+}
+
+/**
  * Nothing reaches this stage that did not pass the previous one: the same
  * commit, the same images (tag-only ones pinned to the digest that ran there).
  * Then parity: configuration that differs from the previous stage's.
@@ -235,6 +260,7 @@ function promote({ config, record }: StageContext, { objects, changes }: Images)
             salt: config.github.sha
           })
     )
+    differences.push(...migrationParity(config, upstream, pinned.objects))
     record.parity = { from: upstream.environment, mode: config.parity, differences }
     const unexpected = differences.filter(d => !d.expected)
     for (const difference of unexpected) {

@@ -15,9 +15,11 @@ import { rethrowForbidden } from '../kube/forbidden.js'
 import { deleteNamespace } from '../kube/namespace.js'
 import { checkReferences, findReferences, referenceError } from '../manifests/references.js'
 import { displayName, objectKey } from '../manifests/objects.js'
+import { mustReplace } from '../manifests/pre-deploy.js'
 import type { KubeObject } from '../manifests/types.js'
 import { info } from '../report/log.js'
 import { showApiWarnings, warn, type StageContext } from './context.js'
+import { holdStageLease, releaseStageLease } from './lease.js'
 import { PROVENANCE, type Planned } from './plan.js'
 
 export interface Admitted {
@@ -43,7 +45,8 @@ export async function preflight(stage: StageContext, planned: Planned): Promise<
     force: config.forceConflicts,
     concurrency: 32,
     volatileAnnotations: Object.values(PROVENANCE),
-    locate: planned.locate
+    locate: planned.locate,
+    mustReplace
   }
   const started = Date.now()
   const plan = await dryRunInNamespace(stage, planned, options)
@@ -89,18 +92,24 @@ async function dryRunInNamespace(
   options: ApplyOptions
 ): Promise<PlannedObject[]> {
   const { client, config } = stage
-  if (planned.namespaceExists) return planAndAdmit(stage, planned.objects, options)
+  if (planned.namespaceExists) {
+    // A plan writes nothing, not even a Lease; an apply reads live state only once it holds it.
+    if (config.mode === 'apply') await holdStageLease(stage)
+    return planAndAdmit(stage, planned.objects, options)
+  }
   const [namespace, ...rest] = planned.objects
   if (config.mode === 'plan') return planWithoutNamespace(stage, namespace, rest, options)
   const nsPlan = await planApply(client, [namespace], options)
   const [written] = await applyPlanned(client, [nsPlan], options)
   info(`Created namespace ${config.namespace}`)
   try {
+    await holdStageLease(stage)
     return [
       { ...nsPlan[0], action: 'created', written: written.object },
       ...(await planAndAdmit(stage, rest, options))
     ]
   } catch (error) {
+    await releaseStageLease(stage)
     const gone = await deleteNamespace(client, config.namespace, NAMESPACE_CLEANUP_MS).catch(
       (cleanupError: Error) => cleanupError
     )

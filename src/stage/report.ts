@@ -18,7 +18,8 @@ import {
   fitRelease,
   releaseSizeWarning,
   renderedImages,
-  splitExpected
+  splitExpected,
+  type ReleaseRecord
 } from '../promote/release.js'
 import { withoutCredentials } from '../redact.js'
 import { GitHubDeployment } from '../report/github-deployment.js'
@@ -137,12 +138,21 @@ export function recordRelease(record: StageRecord, rendered: Rendered): void {
         passed: record.smoke.every(r => r.passed),
         checks: record.smoke.length,
         failed: record.smoke.filter(r => !r.passed).map(r => r.name)
-      }
+      },
+      preDeploy: preDeployDurations(record)
     })
   )
   record.release = JSON.stringify(rendered.config.mode === 'plan' ? { ...fitted, planned: true } : fitted)
   const tooLarge = releaseSizeWarning(fitted, record.release)
   if (tooLarge) warn(record, tooLarge)
+}
+
+/** The pre-deploy Jobs that ran to completion (or past their budget) here, and how long each took. */
+function preDeployDurations(record: StageRecord): ReleaseRecord['preDeploy'] {
+  const ran = (record.preDeploy ?? []).filter(p => p.durationMs !== undefined && p.outcome !== 'failed')
+  return ran.length === 0
+    ? undefined
+    : Object.fromEntries(ran.map(p => [p.job, { durationMs: p.durationMs! }]))
 }
 
 /**

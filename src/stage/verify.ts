@@ -13,6 +13,7 @@ import type { AppliedObject, PlannedObject } from '../kube/apply.js'
 import { describeTimeout } from '../kube/status/index.js'
 import { waitForReadiness, type WaitOutcome } from '../kube/wait.js'
 import { displayName, objectKey } from '../manifests/objects.js'
+import { isPreDeployJob } from '../manifests/pre-deploy.js'
 import type { KubeObject } from '../manifests/types.js'
 import { normalizeSecret } from '../redact.js'
 import { runningImages } from '../report/images.js'
@@ -42,10 +43,13 @@ export async function verify(stage: StageContext, input: VerifyInput): Promise<v
   const outcome = await core.group(`Waiting up to ${formatDuration(config.timeoutMs)} for readiness`, () =>
     waitForReadiness(
       client,
-      input.plan.map(p => ({
-        object: appliedByKey.get(objectKey(p.object)) ?? p.object,
-        resource: p.resource
-      })),
+      // Pre-deploy Jobs completed before the workloads were applied (stage/pre-deploy.ts).
+      input.plan
+        .filter(p => !isPreDeployJob(p.object))
+        .map(p => ({
+          object: appliedByKey.get(objectKey(p.object)) ?? p.object,
+          resource: p.resource
+        })),
       {
         timeoutMs: config.timeoutMs,
         waitForLoadBalancer: config.waitForLoadBalancer,
@@ -150,7 +154,8 @@ function recordReadiness(record: StageRecord, outcome: WaitOutcome): void {
   }
 }
 
-function waitFailure(outcome: WaitOutcome, config: StageConfig): StageError {
+/** The stage's failure for a wait that did not end Current. */
+export function waitFailure(outcome: WaitOutcome, config: StageConfig): StageError {
   if (outcome.state === 'Timeout') {
     const missing = describeTimeout(outcome.results)
     return new StageError(

@@ -1,0 +1,183 @@
+/**
+ * One stage at a time per environment: a coordination.k8s.io Lease in the
+ * stage's namespace, held while the stage reads live state, applies, verifies
+ * and rolls back, renewed while it runs and released at the end. A second run
+ * waits for it up to a bound, saying whose run holds it; a holder that died
+ * stops blocking others once its lease expires. GitHub's `concurrency:` is
+ * the first line of defence, this the second.
+ */
+import { StageError } from '../errors.js'
+import { formatDuration } from '../duration.js'
+import type { KubeClient } from './client.js'
+import { asKubeApiError } from './errors.js'
+import {
+  HOLDER_URL_ANNOTATION,
+  leaseVerdict,
+  microTime,
+  type LeaseObject,
+  type LeaseObservation
+} from './lease-rules.js'
+
+export interface LeaseOptions {
+  namespace: string
+  name: string
+  /** Unique to this run (and attempt): two runs never share it. */
+  identity: string
+  runUrl?: string
+  durationSeconds: number
+  /** How long to wait for another run's lease before failing. */
+  waitMs: number
+  log: (line: string) => void
+  warn: (line: string) => void
+}
+
+export interface HeldLease {
+  /** Stops renewing and frees the lease; never throws (a lease left behind expires). */
+  release(): Promise<void>
+}
+
+const POLL_MS = 1_000
+const SAY_EVERY_MS = 10_000
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+function leasePath(namespace: string, name?: string): string {
+  const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`
+  return name === undefined ? base : `${base}/${encodeURIComponent(name)}`
+}
+
+async function readLease(client: KubeClient, options: LeaseOptions): Promise<LeaseObject | undefined> {
+  try {
+    return await client.getJson<LeaseObject>(leasePath(options.namespace, options.name))
+  } catch (error) {
+    if (asKubeApiError(error)?.status === 404) return undefined
+    throw error
+  }
+}
+
+function holding(options: LeaseOptions, now: number) {
+  return {
+    holderIdentity: options.identity,
+    leaseDurationSeconds: options.durationSeconds,
+    acquireTime: microTime(now),
+    renewTime: microTime(now)
+  }
+}
+
+/** Takes the lease when free: created when missing, else updated at the version read (409: someone was first). */
+async function take(
+  client: KubeClient,
+  options: LeaseOptions,
+  lease: LeaseObject | undefined
+): Promise<boolean> {
+  const now = Date.now()
+  const annotations = { [HOLDER_URL_ANNOTATION]: options.runUrl ?? '' }
+  try {
+    if (!lease)
+      await client.send('POST', leasePath(options.namespace), {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: options.name, annotations },
+        spec: holding(options, now)
+      })
+    else
+      await client.send(
+        'PATCH',
+        leasePath(options.namespace, options.name),
+        {
+          metadata: { resourceVersion: lease.metadata?.resourceVersion, annotations },
+          spec: holding(options, now)
+        },
+        'application/merge-patch+json'
+      )
+    return true
+  } catch (error) {
+    if (asKubeApiError(error)?.status === 409) return false
+    throw error
+  }
+}
+
+export async function acquireLease(client: KubeClient, options: LeaseOptions): Promise<HeldLease> {
+  const deadline = Date.now() + options.waitMs
+  let said = 0
+  let seen: LeaseObservation | undefined
+  for (;;) {
+    const lease = await readLease(client, options)
+    const { verdict: state, observation } = leaseVerdict(lease, options.identity, Date.now(), seen)
+    seen = observation
+    if (state.state !== 'held') {
+      if (await take(client, options, lease)) break
+      continue
+    }
+    const holder = state.runUrl || state.holder
+    if (Date.now() >= deadline)
+      throw new StageError(
+        'StageBusy',
+        `Another stage of this environment is running (${holder}); waited ${formatDuration(options.waitMs)} for its lease ${options.namespace}/${options.name}. Run again when it has finished, or raise lease-timeout.`
+      )
+    if (Date.now() - said >= SAY_EVERY_MS) {
+      said = Date.now()
+      options.log(
+        `Waiting for another stage of this environment to finish: ${holder} holds lease ${options.namespace}/${options.name} (taken over in ${formatDuration(Math.max(0, state.expiresAt - Date.now()))} unless it is renewed or released)`
+      )
+    }
+    await sleep(POLL_MS)
+  }
+  options.log(
+    `Holding lease ${options.namespace}/${options.name}: no other stage of this environment runs until this one ends`
+  )
+  return keep(client, options)
+}
+
+function keep(client: KubeClient, options: LeaseOptions): HeldLease {
+  let renewing = Promise.resolve()
+  const renew = async () => {
+    try {
+      const lease = await readLease(client, options)
+      if (leaseVerdict(lease, options.identity, Date.now()).verdict.state !== 'ours') {
+        options.warn(
+          `Lost lease ${options.namespace}/${options.name}: another stage may now run at the same time`
+        )
+        clearInterval(timer)
+        return
+      }
+      await client.send(
+        'PATCH',
+        leasePath(options.namespace, options.name),
+        {
+          metadata: { resourceVersion: lease!.metadata?.resourceVersion },
+          spec: { renewTime: microTime(Date.now()) }
+        },
+        'application/merge-patch+json'
+      )
+    } catch {
+      // The next renewal tries again; the lease lasts three renewal periods.
+    }
+  }
+  const timer = setInterval(() => (renewing = renew()), (options.durationSeconds * 1000) / 3)
+  timer.unref()
+  return {
+    async release() {
+      clearInterval(timer)
+      await renewing
+      try {
+        const lease = await readLease(client, options)
+        if (leaseVerdict(lease, options.identity, Date.now()).verdict.state !== 'ours') return
+        await client.send(
+          'PATCH',
+          leasePath(options.namespace, options.name),
+          {
+            metadata: { resourceVersion: lease!.metadata?.resourceVersion },
+            spec: { holderIdentity: null, renewTime: null, acquireTime: null }
+          },
+          'application/merge-patch+json'
+        )
+        options.log(`Released lease ${options.namespace}/${options.name}`)
+      } catch (error) {
+        options.warn(
+          `Could not release lease ${options.namespace}/${options.name} (it expires on its own): ${(error as Error).message}`
+        )
+      }
+    }
+  }
+}

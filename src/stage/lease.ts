@@ -1,0 +1,41 @@
+/**
+ * One stage at a time per environment: the stage's Lease
+ * (kube-stage-<environment> in its namespace) is taken once the namespace
+ * exists, before the dry run reads live state, and released when the stage
+ * ends, passed or failed. GitHub's `concurrency:` is the first line of
+ * defence; this is the second, for runs that do not share a concurrency group.
+ */
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import { rethrowForbidden } from '../kube/forbidden.js'
+import { acquireLease, type HeldLease } from '../kube/lease.js'
+import { leaseHolder } from '../kube/lease-rules.js'
+import { info } from '../report/log.js'
+import { warn, type StageContext } from './context.js'
+
+/** Renewed every third of it: a holder that died blocks others for at most this long once seen. */
+const LEASE_SECONDS = 15
+
+export async function holdStageLease(stage: StageContext): Promise<void> {
+  const { client, config, record } = stage
+  stage.lease = await acquireLease(client, {
+    namespace: config.namespace,
+    name: `kube-stage-${config.environment}`,
+    identity: leaseHolder(config.github, `${hostname()}/${process.pid}/${randomUUID()}`),
+    runUrl: config.github.runUrl,
+    durationSeconds: LEASE_SECONDS,
+    waitMs: config.leaseTimeoutMs,
+    log: line => info(line),
+    warn: line => warn(record, line)
+  }).catch(
+    rethrowForbidden("hold the stage's Lease, so that no other run deploys this environment at the same time")
+  )
+}
+
+/** Never throws: a lease that could not be released expires on its own. */
+export async function releaseStageLease(stage: StageContext | undefined): Promise<void> {
+  const lease: HeldLease | undefined = stage?.lease
+  if (!lease) return
+  stage!.lease = undefined
+  await lease.release()
+}
