@@ -865,7 +865,7 @@ function requireReferences(text, env, where) {
 }
 
 // EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __webpack_require__(46752);
+var undici = __webpack_require__(24371);
 ;// CONCATENATED MODULE: ./src/smoke/http.ts
 /**
  * One HTTP request with undici: TLS verified unless told otherwise, a private

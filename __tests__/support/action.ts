@@ -40,7 +40,15 @@ export function parseOutputFile(text: string): Record<string, string> {
 
 export async function runAction(
   inputs: Record<string, string>,
-  options: { env?: Record<string, string>; workspace?: string; timeoutMs?: number } = {}
+  options: {
+    env?: Record<string, string>
+    workspace?: string
+    timeoutMs?: number
+    /** Kills the run (SIGKILL), as a cancelled or crashed runner would end it. */
+    kill?: AbortSignal
+    /** Each chunk of stdout as it arrives, for tests that act while the stage runs. */
+    onStdout?: (chunk: string) => void
+  } = {}
 ): Promise<ActionRun> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kube-stage-run-'))
   const outputFile = path.join(dir, 'output')
@@ -68,7 +76,11 @@ export async function runAction(
     const child = spawn(process.execPath, [BUNDLE], { env, cwd: options.workspace ?? REPO_ROOT })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', chunk => (stdout += chunk))
+    child.stdout.on('data', chunk => {
+      stdout += chunk
+      options.onStdout?.(String(chunk))
+    })
+    options.kill?.addEventListener('abort', () => child.kill('SIGKILL'))
     child.stderr.on('data', chunk => (stderr += chunk))
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
     child.on('error', reject)
