@@ -111,3 +111,20 @@ it('a Role missing the rule for Deployments fails with Forbidden, naming the rul
   const configMaps = await core().listNamespacedConfigMap({ namespace })
   expect(configMaps.items.map(c => c.metadata?.name)).not.toContain('shop-config')
 })
+
+it("a Role without the rule for the stage's Lease fails with Forbidden before any write, naming the rule", async () => {
+  const namespace = uniqueName('least')
+  namespaces.push(namespace)
+  const role = documentedRole()
+  role.rules = role.rules!.filter(rule => !rule.resources?.includes('leases'))
+  const kubeconfig = await deployerKubeconfig(namespace, role)
+
+  const run = await stage(namespace, kubeconfig, shop('1.0.0'), 'http://127.0.0.1:1')
+  expect(run.outputs['failure-reason']).toBe('Forbidden')
+  const message = errorLine(run)
+  expect(message).toMatch(/may not get leases \(API group coordination\.k8s\.io\) in namespace /)
+  expect(message).toContain("hold the stage's Lease")
+  expect(message).toContain('apiGroups: ["coordination.k8s.io"]')
+  const configMaps = await core().listNamespacedConfigMap({ namespace })
+  expect(configMaps.items.map(c => c.metadata?.name)).not.toContain('shop-config')
+})

@@ -1,11 +1,5 @@
 // Who holds a stage's Lease, timed by this runner's own clock from when it saw the lease change.
-import {
-  HOLDER_URL_ANNOTATION,
-  leaseHolder,
-  leaseVerdict,
-  microTime,
-  type LeaseObject
-} from '../../src/kube/lease-rules.js'
+import { leaseHolder, leaseVerdict, microTime, type LeaseObject } from '../../src/kube/lease-rules.js'
 
 const NOW = Date.parse('2026-12-03T12:00:00Z')
 const RUN = 'https://github.com/acme/shop/actions/runs/1'
@@ -14,7 +8,7 @@ const lease = (
   renewTime: string | null = microTime(NOW),
   seconds = 15
 ): LeaseObject => ({
-  metadata: { resourceVersion: '7', annotations: { [HOLDER_URL_ANNOTATION]: RUN } },
+  metadata: { resourceVersion: '7' },
   spec: { holderIdentity: holder, leaseDurationSeconds: seconds, renewTime }
 })
 
@@ -33,7 +27,7 @@ describe('leaseVerdict', () => {
     // Renewed "an hour ago" by the holder's clock: a skewed clock must not free a live lease.
     const seen = leaseVerdict(lease('other', microTime(NOW - 3_600_000)), 'me', NOW)
     expect(seen).toEqual({
-      verdict: { state: 'held', holder: 'other', runUrl: RUN, expiresAt: NOW + 15_000 },
+      verdict: { state: 'held', holder: 'other', expiresAt: NOW + 15_000 },
       observation: { holder: 'other', renewTime: microTime(NOW - 3_600_000), observedAt: NOW }
     })
   })
@@ -68,7 +62,6 @@ describe('leaseVerdict', () => {
     expect(first.verdict).toEqual({
       state: 'held',
       holder: 'other',
-      runUrl: undefined,
       expiresAt: NOW + 10_000
     })
     expect(leaseVerdict({ spec: { holderIdentity: 'other' } }, 'me', NOW).verdict).toEqual({ state: 'free' })

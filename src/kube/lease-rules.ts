@@ -6,7 +6,7 @@
  * lasts, so the holder's renewTime is compared, never subtracted. Pure.
  */
 export interface LeaseObject {
-  metadata?: { resourceVersion?: string; annotations?: Record<string, string> }
+  metadata?: { resourceVersion?: string }
   spec?: {
     holderIdentity?: string | null
     leaseDurationSeconds?: number | null
@@ -14,9 +14,6 @@ export interface LeaseObject {
     acquireTime?: string | null
   }
 }
-
-/** The run URL of the holder, kept beside its identity so a waiting stage can name it. */
-export const HOLDER_URL_ANNOTATION = 'kube-stage.dev/holder-run-url'
 
 /** What this runner last saw of another run's lease, and when by its own clock. */
 export interface LeaseObservation {
@@ -26,9 +23,7 @@ export interface LeaseObservation {
 }
 
 export type LeaseVerdict =
-  | { state: 'free' }
-  | { state: 'ours' }
-  | { state: 'held'; holder: string; runUrl?: string; expiresAt: number }
+  { state: 'free' } | { state: 'ours' } | { state: 'held'; holder: string; expiresAt: number }
 
 export function leaseVerdict(
   lease: LeaseObject | undefined,
@@ -45,17 +40,15 @@ export function leaseVerdict(
   const expiresAt = observation.observedAt + (lease?.spec?.leaseDurationSeconds ?? 0) * 1000
   if (expiresAt <= now) return { verdict: { state: 'free' }, observation }
   return {
-    verdict: {
-      state: 'held',
-      holder,
-      runUrl: lease?.metadata?.annotations?.[HOLDER_URL_ANNOTATION],
-      expiresAt
-    },
+    verdict: { state: 'held', holder, expiresAt },
     observation
   }
 }
 
-/** Unique per run, attempt and job: a re-run is another holder, and so is a second job of the run. */
+/**
+ * Unique per run, attempt and job (a re-run is another holder, and so is a second job of the run),
+ * and the run's URL, so a waiting stage can say where to look.
+ */
 export function leaseHolder(
   github: { runUrl?: string; runAttempt?: string; job?: string },
   fallback: string

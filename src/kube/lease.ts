@@ -10,20 +10,13 @@ import { StageError } from '../errors.js'
 import { formatDuration } from '../duration.js'
 import type { KubeClient } from './client.js'
 import { asKubeApiError } from './errors.js'
-import {
-  HOLDER_URL_ANNOTATION,
-  leaseVerdict,
-  microTime,
-  type LeaseObject,
-  type LeaseObservation
-} from './lease-rules.js'
+import { leaseVerdict, microTime, type LeaseObject, type LeaseObservation } from './lease-rules.js'
 
 export interface LeaseOptions {
   namespace: string
   name: string
   /** Unique to this run (and attempt): two runs never share it. */
   identity: string
-  runUrl?: string
   durationSeconds: number
   /** How long to wait for another run's lease before failing. */
   waitMs: number
@@ -32,6 +25,8 @@ export interface LeaseOptions {
 }
 
 export interface HeldLease {
+  /** How long this stage waited for another run's lease before it got it. */
+  waitedMs: number
   /** Stops renewing and frees the lease; never throws (a lease left behind expires). */
   release(): Promise<void>
 }
@@ -71,13 +66,12 @@ async function take(
   lease: LeaseObject | undefined
 ): Promise<boolean> {
   const now = Date.now()
-  const annotations = { [HOLDER_URL_ANNOTATION]: options.runUrl ?? '' }
   try {
     if (!lease)
       await client.send('POST', leasePath(options.namespace), {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
-        metadata: { name: options.name, annotations },
+        metadata: { name: options.name },
         spec: holding(options, now)
       })
     else
@@ -85,7 +79,7 @@ async function take(
         'PATCH',
         leasePath(options.namespace, options.name),
         {
-          metadata: { resourceVersion: lease.metadata?.resourceVersion, annotations },
+          metadata: { resourceVersion: lease.metadata?.resourceVersion },
           spec: holding(options, now)
         },
         'application/merge-patch+json'
@@ -98,7 +92,8 @@ async function take(
 }
 
 export async function acquireLease(client: KubeClient, options: LeaseOptions): Promise<HeldLease> {
-  const deadline = Date.now() + options.waitMs
+  const started = Date.now()
+  const deadline = started + options.waitMs
   let said = 0
   let seen: LeaseObservation | undefined
   for (;;) {
@@ -109,7 +104,7 @@ export async function acquireLease(client: KubeClient, options: LeaseOptions): P
       if (await take(client, options, lease)) break
       continue
     }
-    const holder = state.runUrl || state.holder
+    const holder = state.holder
     if (Date.now() >= deadline)
       throw new StageError(
         'StageBusy',
@@ -126,10 +121,10 @@ export async function acquireLease(client: KubeClient, options: LeaseOptions): P
   options.log(
     `Holding lease ${options.namespace}/${options.name}: no other stage of this environment runs until this one ends`
   )
-  return keep(client, options)
+  return keep(client, options, Date.now() - started)
 }
 
-function keep(client: KubeClient, options: LeaseOptions): HeldLease {
+function keep(client: KubeClient, options: LeaseOptions, waitedMs: number): HeldLease {
   let renewing = Promise.resolve()
   const renew = async () => {
     try {
@@ -157,6 +152,7 @@ function keep(client: KubeClient, options: LeaseOptions): HeldLease {
   const timer = setInterval(() => (renewing = renew()), (options.durationSeconds * 1000) / 3)
   timer.unref()
   return {
+    waitedMs,
     async release() {
       clearInterval(timer)
       await renewing

@@ -22,7 +22,6 @@ export async function holdStageLease(stage: StageContext): Promise<void> {
     namespace: config.namespace,
     name: `kube-stage-${config.environment}`,
     identity: leaseHolder(config.github, `${hostname()}/${process.pid}/${randomUUID()}`),
-    runUrl: config.github.runUrl,
     durationSeconds: LEASE_SECONDS,
     waitMs: config.leaseTimeoutMs,
     log: line => info(line),

@@ -50,7 +50,8 @@ export async function preflight(stage: StageContext, planned: Planned): Promise<
   }
   const started = Date.now()
   const plan = await dryRunInNamespace(stage, planned, options)
-  const dryRunMs = Date.now() - started
+  // Not the time spent waiting for another run's Lease.
+  const dryRunMs = Date.now() - started - (stage.lease?.waitedMs ?? 0)
   const warned = showApiWarnings(record, plan, planned.locate)
   if (config.warningsAsErrors && warned.size > 0)
     throw new StageError(
