@@ -110,7 +110,7 @@ async function podsOf(namespace: string, selector: string) {
 }
 
 describe('pre-deploy Jobs on the real node', () => {
-  it('runs the migration to completion before the Deployment has a pod, and not again when it is unchanged', async () => {
+  it('runs the migration to completion before the Deployment has a pod, not again when unchanged, and production promoted from it sees its duration', async () => {
     const namespace = await realNamespace()
     const files = {
       'migrate.yaml': migration('echo migrating; sleep 3; echo schema v2 ready'),
@@ -141,6 +141,25 @@ describe('pre-deploy Jobs on the real node', () => {
     expect(again.stdout).toContain('Job/migrate: already completed with this spec; not run again')
     const still = await batch().readNamespacedJob({ name: 'migrate', namespace })
     expect(still.metadata?.uid).toBe(job.metadata?.uid)
+
+    // Production, promoted from staging, is told what the migration took there, beside its budget here.
+    const production = uniqueName('mig-prod')
+    namespaces.push(production)
+    await realNodeNamespace(production, 'production')
+    const promoted = await runAction(
+      {
+        manifests: Object.keys(files).join(','),
+        environment: 'production',
+        namespace: production,
+        timeout: '90s',
+        'promote-from': run.outputs.release,
+        'pre-deploy-budget': '2m'
+      },
+      { workspace: workspaceWith(files), env: { KUBECONFIG: kubeconfigPath() } }
+    )
+    expect(failureLine(promoted)).toBe('')
+    expect(promoted.outputs.result).toBe('success')
+    expect(promoted.summary).toMatch(/Job\/migrate took [\d.]+s in staging; its budget here is 2m/)
   })
 
   it('a failing migration fails the stage with its log, and the previous version keeps serving', async () => {
