@@ -1,16 +1,25 @@
 /**
  * The one place that talks to the API server. Authentication and transport
  * (tokens, client certificates, exec plugins, OIDC, proxies) are client-node's
- * KubeConfig and RequestContext. Bodies stay plain JSON rather than going
+ * KubeConfig and RequestContext, loaded only when the kubeconfig needs them:
+ * the common one (inline certificates, a bearer token) is read by
+ * kubeconfig.ts with the same meaning, which spares a stage the evaluation of
+ * client-node's modules at start-up. Bodies stay plain JSON rather than going
  * through KubernetesObjectApi's typed deserializer, which turns timestamps into
  * Dates and drops fields it does not know: status rules and change detection
  * need the wire format, and server-side apply needs the HTTP status (201 = created).
  */
-import { KubeConfig, RequestContext, HttpMethod } from '@kubernetes/client-node'
+import type { HttpMethod, KubeConfig } from '@kubernetes/client-node'
 import { Agent, fetch, type Dispatcher, type Response } from 'undici'
 import { StageError } from '../errors.js'
 import { apiErrorFrom, describeConnectionFailure } from './errors.js'
 import { retryDelay } from './retry.js'
+import {
+  defaultKubeconfigText,
+  parseSimpleKubeconfig,
+  SimpleKubeConfig,
+  type KubeConfigView
+} from './kubeconfig.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface ClusterConnection {
@@ -42,9 +51,11 @@ export function parseWarnings(header: string | null): string[] {
   return warnings
 }
 
+export type { KubeConfigView } from './kubeconfig.js'
+
 export interface KubeClient {
   readonly server: string
-  readonly kubeConfig: KubeConfig
+  readonly kubeConfig: KubeConfigView
   /** Any verb, JSON in and out; throws KubeApiError on an error status. */
   send<T>(
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
@@ -64,7 +75,7 @@ export interface KubeClient {
 }
 
 /** Secret material in a kubeconfig, to be masked before anything is logged. */
-export function kubeconfigSecrets(kc: KubeConfig): string[] {
+export function kubeconfigSecrets(kc: KubeConfigView): string[] {
   const secrets: string[] = []
   for (const user of kc.users) {
     for (const value of [user.token, user.password, user.keyData, user.certData]) {
@@ -78,17 +89,27 @@ export function kubeconfigSecrets(kc: KubeConfig): string[] {
  * Credentials that exist only once a request is signed: tokens from exec and
  * auth-provider plugins (EKS, GKE, AKS logins), never in the kubeconfig itself.
  */
-export async function signedCredentials(kc: KubeConfig, server: string): Promise<string[]> {
-  const context = new RequestContext(server, 'GET' as HttpMethod)
-  await kc.applySecurityAuthentication(context)
-  const headers = context.getHeaders()
+export async function signedCredentials(kc: KubeConfigView, server: string): Promise<string[]> {
+  const headers = (await signRequest(kc, server, 'GET')).headers
   const auth = headers.Authorization ?? headers.authorization
   // A token read from a file (tokenFile) may keep its newline: the value people see is without it.
   const value = auth?.replace(/[\r\n]+$/, '')
   return value ? [value, value.replace(/^(Bearer|Basic)\s+/i, '')] : []
 }
 
-export function loadKubeConfig(connection: ClusterConnection): KubeConfig {
+/**
+ * The kubeconfig of a connection: read by kubeconfig.ts when it has the common shape, else
+ * by client-node (loaded then, and only then), whose messages say what is wrong with it.
+ */
+export async function loadKubeConfig(connection: ClusterConnection): Promise<KubeConfigView> {
+  const source = connection.kubeconfig || defaultKubeconfigText()
+  const simple = source ? parseSimpleKubeconfig(source) : undefined
+  if (simple) {
+    selectContext(simple, connection)
+    // A context without a user is signed by client-node (which then sends no CA either).
+    if (simple.requestOptions()) return simple
+  }
+  const { KubeConfig } = await import('@kubernetes/client-node')
   const kc = new KubeConfig()
   try {
     if (connection.kubeconfig) kc.loadFromString(connection.kubeconfig)
@@ -100,6 +121,12 @@ export function loadKubeConfig(connection: ClusterConnection): KubeConfig {
       `The kubeconfig could not be read: ${(error as Error).message.split('\n')[0]}. Pass a kubeconfig's YAML in the kubeconfig input, or set KUBECONFIG.`
     )
   }
+  selectContext(kc, connection)
+  shareDispatcher(kc)
+  return kc
+}
+
+function selectContext(kc: KubeConfigView, connection: ClusterConnection): void {
   if (connection.context) {
     if (!kc.contexts.some(c => c.name === connection.context)) {
       throw new StageError(
@@ -115,7 +142,44 @@ export function loadKubeConfig(connection: ClusterConnection): KubeConfig {
       'The kubeconfig selects no cluster: set current-context, or the context input, to a context whose cluster exists.'
     )
   }
-  return kc
+}
+
+/**
+ * The headers and dispatcher of one request. The common kubeconfig's are computed once;
+ * any other is signed by client-node on every request (exec plugins refresh their tokens).
+ */
+async function signRequest(
+  kc: KubeConfigView,
+  url: string,
+  method: string
+): Promise<{ headers: Record<string, string>; dispatcher?: Dispatcher }> {
+  if (kc instanceof SimpleKubeConfig) return signedBySimple(kc)
+  const { RequestContext } = await import('@kubernetes/client-node')
+  const context = new RequestContext(url, method as HttpMethod)
+  await (kc as KubeConfig).applySecurityAuthentication(context)
+  return { headers: context.getHeaders(), dispatcher: context.getDispatcher() as Dispatcher | undefined }
+}
+
+const simpleSigning = new WeakMap<
+  SimpleKubeConfig,
+  { headers: Record<string, string>; dispatcher?: Dispatcher }
+>()
+/**
+ * As client-node signs for the same kubeconfig: no TLS options, no dispatcher of its own
+ * (undici's global one); otherwise one shared agent, as shareDispatcher makes below.
+ */
+function signedBySimple(kc: SimpleKubeConfig): { headers: Record<string, string>; dispatcher?: Dispatcher } {
+  let signed = simpleSigning.get(kc)
+  if (!signed) {
+    const { tls, headers } = kc.requestOptions()!
+    const dispatcher =
+      Object.keys(tls).length === 0
+        ? undefined
+        : new Agent({ connect: { ...tls, keepAlive: true, keepAliveInitialDelay: 30000 }, allowH2: true })
+    signed = { headers, dispatcher }
+    simpleSigning.set(kc, signed)
+  }
+  return { headers: { ...signed.headers }, dispatcher: signed.dispatcher }
 }
 
 type DispatcherFactory = (...args: unknown[]) => unknown
@@ -151,8 +215,7 @@ function shareDispatcher(kc: KubeConfig): void {
 }
 
 export async function createClient(connection: ClusterConnection): Promise<KubeClient> {
-  const kc = loadKubeConfig(connection)
-  shareDispatcher(kc)
+  const kc = await loadKubeConfig(connection)
   const server = kc.getCurrentCluster()!.server
 
   async function request(
@@ -167,10 +230,9 @@ export async function createClient(connection: ClusterConnection): Promise<KubeC
     } = {}
   ): Promise<Response> {
     const url = `${server}${path}`
-    const context = new RequestContext(url, (options.method ?? 'GET') as HttpMethod)
-    await kc.applySecurityAuthentication(context)
+    const signed = await signRequest(kc, url, options.method ?? 'GET')
     const headers: Record<string, string> = {
-      ...context.getHeaders(),
+      ...signed.headers,
       accept: options.accept ?? 'application/json'
     }
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json'
@@ -184,7 +246,7 @@ export async function createClient(connection: ClusterConnection): Promise<KubeC
           headers,
           body: options.body === undefined ? undefined : JSON.stringify(options.body),
           signal: options.signal,
-          dispatcher: context.getDispatcher() as Dispatcher | undefined
+          dispatcher: signed.dispatcher
         })
       } catch (error) {
         // A watch retries in its own loop, which also says that the connection was lost.
