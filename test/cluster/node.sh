@@ -212,6 +212,8 @@ clean_machine() {
   for sub in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
     [ -d "$sub" ] && find "$sub" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
+  # A best-effort clean-up: its last test failing must not stop the caller (set -e).
+  return 0
 }
 
 # One real node per machine: the bridge, kube-proxy's chains and the kubepods cgroups are
@@ -231,7 +233,7 @@ reclaim_node() {
   if [ -n "$orphans" ] || ip link show "$BRIDGE" >/dev/null 2>&1; then
     node_step "a real node that was never stopped left processes or the bridge $BRIDGE behind; removing them"
     for pid in $orphans; do kill -KILL "$pid" 2>/dev/null || true; done
-    for m in $(awk '$2 ~ /\/node\/(containerd|kubelet)\// { print $2 }' /proc/mounts | sort -r); do
+    for m in $(awk '$2 ~ /\/node\/(containerd|kubelet)(\/|$)/ { print $2 }' /proc/mounts | sort -r); do
       umount -l "$m" 2>/dev/null || true
     done
     clean_machine "$state/logs" "$bin"
