@@ -30,6 +30,8 @@ export default {
     'src/manifests/rendered.ts',
     'src/manifests/generated-names.ts',
     'src/kube/wait-step.ts',
+    'src/kube/lease-rules.ts',
+    'src/manifests/pre-deploy.ts',
     'src/environments.ts'
   ],
   reporters: ['clear-text', 'progress', 'json'],
