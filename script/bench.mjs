@@ -372,17 +372,7 @@ async function configRound(rttMs, config, round) {
       const ns = `bench-kubectl-${tag}`
       await createNamespace(ns)
       for (const phase of ['new', 'unchanged']) {
-        const kubectlRun = kubectlJob()
-        const result = await kubectlRun(
-          config,
-          'apply',
-          '--server-side',
-          '-n',
-          ns,
-          '-f',
-          path.join(configWorkspace, 'k8s')
-        )
-        if (result.status !== 0) throw new Error(`kubectl apply: ${result.stderr}`)
+        const result = await kubectlApply(kubectlJob(), config, ns, path.join(configWorkspace, 'k8s'))
         record(`${rttMs}/config/kubectl/${phase}`, result.ms)
       }
       return ns
@@ -405,22 +395,20 @@ async function configRound(rttMs, config, round) {
   for (const tool of order) await deleteNamespace(await tools[tool]())
 }
 
+/** `kubectl apply --server-side` of a directory, as the reference pipeline runs it; throws when it fails. */
+async function kubectlApply(kubectlRun, config, ns, dir) {
+  const result = await kubectlRun(config, 'apply', '--server-side', '-n', ns, '-f', dir)
+  if (result.status !== 0) throw new Error(`kubectl apply: ${result.stderr}`)
+  return result
+}
+
 async function podRound(rttMs, config, round) {
   const tag = `${process.pid}-${rttMs}-${round}`
   const tools = {
     kubectl: async ns => {
       const kubectlRun = kubectlJob()
       const started = performance.now()
-      const apply = await kubectlRun(
-        config,
-        'apply',
-        '--server-side',
-        '-n',
-        ns,
-        '-f',
-        path.join(podWorkspace, 'k8s')
-      )
-      if (apply.status !== 0) throw new Error(`kubectl apply: ${apply.stderr}`)
+      await kubectlApply(kubectlRun, config, ns, path.join(podWorkspace, 'k8s'))
       for (let i = 0; i < DEPLOYMENTS; i++) {
         const status = await kubectlRun(
           config,

@@ -17,7 +17,14 @@ import {
 } from '../support/cluster.js'
 import { runAction, type ActionRun } from '../support/action.js'
 import { workspaceWith } from '../support/workspace.js'
-import { entryService, getJson, realNodeNamespace, requireRealNode, shopImage } from '../support/real-node.js'
+import {
+  entryService,
+  getJson,
+  realNodeNamespace,
+  requireRealNode,
+  shopDeployment,
+  shopImage
+} from '../support/real-node.js'
 
 const batch = () => testKubeConfig().makeApiClient(BatchV1Api)
 const coordination = () => testKubeConfig().makeApiClient(CoordinationV1Api)
@@ -33,27 +40,8 @@ async function realNamespace(): Promise<string> {
   return namespace
 }
 
-/** The shop app, answering its version on / once its readiness probe passes. */
-function shop(version: string): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: shop }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: shop } }
-  template:
-    metadata: { labels: { app: shop } }
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: shop
-          image: ${shopImage(version)}
-          ports: [{ containerPort: 8080 }]
-          readinessProbe:
-            httpGet: { path: /healthz, port: 8080 }
-            periodSeconds: 1
-`
-}
+/** The shop app, answering its version on /api/version once its readiness probe passes. */
+const shop = (version: string) => shopDeployment({ version })
 
 /** A migration: a shell script in the shop image (it has busybox), run once. */
 function migration(script: string, annotations: Record<string, string> = {}, name = 'migrate'): string {

@@ -9,7 +9,14 @@
 import { apps, deleteNamespace, kubeconfigPath, uniqueName } from '../support/cluster.js'
 import { runAction, type ActionRun } from '../support/action.js'
 import { workspaceWith } from '../support/workspace.js'
-import { entryService, getJson, realNodeNamespace, requireRealNode, shopImage } from '../support/real-node.js'
+import {
+  entryService,
+  getJson,
+  realNodeNamespace,
+  requireRealNode,
+  shopDeployment as shop,
+  shopImage
+} from '../support/real-node.js'
 
 const namespaces: string[] = []
 afterAll(() => Promise.all(namespaces.map(deleteNamespace)))
@@ -30,40 +37,6 @@ async function realNamespace(): Promise<string> {
   namespaces.push(namespace)
   await realNodeNamespace(namespace, 'dev')
   return namespace
-}
-
-/** A Deployment of the shop image with a readiness probe, as the sample app has. */
-function shop(
-  options: {
-    version?: string
-    replicas?: number
-    env?: Record<string, string>
-    podSpec?: string
-    container?: string
-  } = {}
-): string {
-  const env = Object.entries(options.env ?? {})
-    .map(([name, value]) => `\n            - { name: ${name}, value: ${JSON.stringify(value)} }`)
-    .join('')
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: shop }
-spec:
-  replicas: ${options.replicas ?? 1}
-  selector: { matchLabels: { app: shop } }
-  template:
-    metadata: { labels: { app: shop } }
-    spec:
-      terminationGracePeriodSeconds: 2
-${options.podSpec ?? ''}      containers:
-        - name: shop
-          image: ${shopImage(options.version ?? '1.0.0')}
-          ports: [{ containerPort: 8080 }]
-          readinessProbe:
-            httpGet: { path: /healthz, port: 8080 }
-            periodSeconds: 1
-          env:${env || ' []'}
-${options.container ?? ''}`
 }
 
 async function stage(

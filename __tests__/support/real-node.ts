@@ -12,6 +12,40 @@ export const REAL_NODE_LABEL = 'kube-stage.test/node=real'
 /** The app image of a version built by test/cluster/images.sh. */
 export const shopImage = (version: string) => `ghcr.io/example/shop:${version}`
 
+/** A Deployment of the shop image with a readiness probe, as the sample app has. */
+export function shopDeployment(
+  options: {
+    version?: string
+    replicas?: number
+    env?: Record<string, string>
+    podSpec?: string
+    container?: string
+  } = {}
+): string {
+  const env = Object.entries(options.env ?? {})
+    .map(([name, value]) => `\n            - { name: ${name}, value: ${JSON.stringify(value)} }`)
+    .join('')
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: shop }
+spec:
+  replicas: ${options.replicas ?? 1}
+  selector: { matchLabels: { app: shop } }
+  template:
+    metadata: { labels: { app: shop } }
+    spec:
+      terminationGracePeriodSeconds: 2
+${options.podSpec ?? ''}      containers:
+        - name: shop
+          image: ${shopImage(options.version ?? '1.0.0')}
+          ports: [{ containerPort: 8080 }]
+          readinessProbe:
+            httpGet: { path: /healthz, port: 8080 }
+            periodSeconds: 1
+          env:${env || ' []'}
+${options.container ?? ''}`
+}
+
 /**
  * The real node, Ready. Fails (never skips) with what to do when there is none:
  * the tests that need one cannot say anything true without it.
