@@ -1,8 +1,8 @@
-export const id = 156;
-export const ids = [156];
+export const id = 236;
+export const ids = [236];
 export const modules = {
 
-/***/ 60156:
+/***/ 49236:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);
