@@ -253,6 +253,39 @@ describe('one stage at a time on the real node', () => {
     expect(lease.spec?.holderIdentity ?? null).toBeNull()
   })
 
+  it("a stage refused for a missing Secret fails at once, not after waiting for another run's lease", async () => {
+    const namespace = await realNamespace()
+    const holder = 'https://github.com/example/shop/actions/runs/3001/attempts/1'
+    await coordination().createNamespacedLease({
+      namespace,
+      body: {
+        metadata: { name: 'kube-stage-staging' },
+        spec: { holderIdentity: holder, leaseDurationSeconds: 600, renewTime: new Date().toISOString().replace('Z', '000Z') as never }
+      }
+    })
+    const app = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: needs-secret }
+spec:
+  selector: { matchLabels: { app: needs-secret } }
+  template:
+    metadata: { labels: { app: needs-secret } }
+    spec:
+      containers:
+        - name: app
+          image: ${shopImage('1.0.0')}
+          env:
+            - name: DB_PASSWORD
+              valueFrom: { secretKeyRef: { name: db-password, key: password } }
+`
+    // With a 10-minute lease-timeout, waiting for the lease would outlast the test's own timeout.
+    const run = await stage(namespace, { 'app.yaml': app }, { 'lease-timeout': '10m' }, { runId: '3002' })
+    expect(run.outputs['failure-reason']).toBe('MissingReference')
+    expect(failureLine(run)).toContain('db-password')
+    const lease = await coordination().readNamespacedLease({ name: 'kube-stage-staging', namespace })
+    expect(lease.spec?.holderIdentity).toBe(holder)
+  })
+
   it("a killed stage's lease blocks the next one until it expires; a short lease-timeout fails with StageBusy naming it", async () => {
     const namespace = await realNamespace()
     const kill = new AbortController()

@@ -193,8 +193,11 @@ describe('prune', () => {
     )
     expect(errorLine(renamed)).toBe('')
     expect(renamed.outputs.result).toBe('success')
-    // Services before the ConfigMaps: reverse dependency order.
-    expect(JSON.parse(renamed.outputs.pruned)).toEqual(['Service/shop-internal', 'ConfigMap/shop-config-v1'])
+    // Services and ConfigMaps are one tier (neither depends on the other): pruned together.
+    expect((JSON.parse(renamed.outputs.pruned) as string[]).sort()).toEqual([
+      'ConfigMap/shop-config-v1',
+      'Service/shop-internal'
+    ])
     expect((await configMapNames(namespace)).sort()).toEqual(
       ['hand-made', 'kube-root-ca.crt', 'other-set', 'shop-config-v2'].sort()
     )

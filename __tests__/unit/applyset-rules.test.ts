@@ -298,7 +298,7 @@ describe('what prune deletes', () => {
     expect(pruneCandidates(live, id, new Set(['apps/Deployment/shop-dev/web']))).toEqual([])
   })
 
-  it('goes in reverse dependency order: workloads, then Services, then what they use', () => {
+  it('goes in reverse dependency order: workloads, then Services and configuration, then identities', () => {
     const order = pruneOrder([
       { kind: 'ConfigMap' },
       { kind: 'ServiceAccount' },
@@ -310,8 +310,7 @@ describe('what prune deletes', () => {
     expect(order.map(tier => tier.map(o => o.kind))).toEqual([
       ['Widget'],
       ['Deployment', 'Job'],
-      ['Service'],
-      ['ConfigMap'],
+      ['ConfigMap', 'Service'],
       ['ServiceAccount']
     ])
   })

@@ -124,8 +124,7 @@ describe('orderForApply', () => {
       ['Namespace'],
       ['CustomResourceDefinition'],
       ['ServiceAccount'],
-      ['ConfigMap', 'Secret'],
-      ['Service'],
+      ['Service', 'ConfigMap', 'Secret'],
       ['Deployment'],
       ['Ingress', 'Widget']
     ])

@@ -5,6 +5,7 @@
  * dry-run as a Pod in the stage's namespace: PodSecurity, LimitRange, quota and
  * webhooks that only look at pods (Kyverno, Gatekeeper) judge the pod itself.
  */
+import { settleConcurrent } from '../concurrency.js'
 import { StageError } from '../errors.js'
 import { displayName, podSpecsOf, podTemplateOf } from '../manifests/objects.js'
 import type { KubeObject } from '../manifests/types.js'
@@ -53,34 +54,39 @@ export async function checkPodAdmission(
   client: KubeClient,
   namespace: string,
   objects: KubeObject[],
-  createdServiceAccounts: ReadonlySet<string>
+  createdServiceAccounts: ReadonlySet<string>,
+  concurrency: number
 ): Promise<AdmissionResult> {
   const path = withQuery(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, { dryRun: 'All' })
   const result: AdmissionResult = { warnings: [] }
   const denied: string[] = []
-  for (const workload of objects) {
-    if ((workload.metadata.namespace ?? namespace) !== namespace) continue
+  const pods = objects.flatMap(workload => {
+    if ((workload.metadata.namespace ?? namespace) !== namespace) return []
     const pod = podFromTemplate(workload, namespace, createdServiceAccounts)
-    if (!pod) continue
-    try {
-      const response = await client.send('POST', path, pod)
-      for (const message of response.warnings) result.warnings.push({ workload, message })
-    } catch (error) {
-      const api = asKubeApiError(error)
-      if (!api) throw error
-      // The deployer may not create pods itself: the controllers' refusals still fail the stage at once.
-      const denial = parseDenial(api.message)
-      if (api.status === 403 && denial?.resource === 'pods' && denial.verb === 'create') {
-        result.skipped = `cannot dry-run pods (${denial.user ?? 'the identity'} may not create pods in ${namespace}): pod admission is checked only when the controllers create the pods (add create on pods to the Role to check it before writing)`
-        return result
-      }
-      // Webhooks without dry-run support cannot judge here; that is not their verdict.
-      if (/does not support dry run|sideEffects/i.test(api.message)) {
-        result.warnings.push({ workload, message: `pod admission could not be checked: ${api.message}` })
-        continue
-      }
-      denied.push(`${displayName(workload)}: ${api.message.replace(/^pods "[^"]*" is forbidden: /, '')}`)
+    return pod ? [{ workload, pod }] : []
+  })
+  // Concurrently (one round trip, not one per workload); judged in manifest order.
+  const answers = await settleConcurrent(pods, concurrency, ({ pod }) => client.send('POST', path, pod))
+  for (const [i, answer] of answers.entries()) {
+    const { workload } = pods[i]
+    if (answer.status === 'fulfilled') {
+      for (const message of answer.value.warnings) result.warnings.push({ workload, message })
+      continue
     }
+    const api = asKubeApiError(answer.reason)
+    if (!api) throw answer.reason
+    // The deployer may not create pods itself: the controllers' refusals still fail the stage at once.
+    const denial = parseDenial(api.message)
+    if (api.status === 403 && denial?.resource === 'pods' && denial.verb === 'create') {
+      result.skipped = `cannot dry-run pods (${denial.user ?? 'the identity'} may not create pods in ${namespace}): pod admission is checked only when the controllers create the pods (add create on pods to the Role to check it before writing)`
+      return result
+    }
+    // Webhooks without dry-run support cannot judge here; that is not their verdict.
+    if (/does not support dry run|sideEffects/i.test(api.message)) {
+      result.warnings.push({ workload, message: `pod admission could not be checked: ${api.message}` })
+      continue
+    }
+    denied.push(`${displayName(workload)}: ${api.message.replace(/^pods "[^"]*" is forbidden: /, '')}`)
   }
   if (denied.length > 0) {
     throw new StageError(

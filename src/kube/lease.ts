@@ -6,6 +6,7 @@
  * stops blocking others once its lease expires. GitHub's `concurrency:` is
  * the first line of defence, this the second.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { StageError } from '../errors.js'
 import { formatDuration } from '../duration.js'
 import type { KubeClient } from './client.js'
@@ -20,6 +21,8 @@ export interface LeaseOptions {
   durationSeconds: number
   /** How long to wait for another run's lease before failing. */
   waitMs: number
+  /** Stops the waiting: acquireLease then throws the signal's reason. */
+  signal?: AbortSignal
   log: (line: string) => void
   warn: (line: string) => void
 }
@@ -34,7 +37,6 @@ export interface HeldLease {
 const POLL_MS = 1_000
 const SAY_EVERY_MS = 10_000
 
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 function leasePath(namespace: string, name?: string): string {
   const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`
@@ -59,34 +61,45 @@ function holding(options: LeaseOptions, now: number) {
   }
 }
 
-/** Takes the lease when free: created when missing, else updated at the version read (409: someone was first). */
+/** A merge patch of the lease at the version last seen: 409 when anyone wrote it since. */
+async function patchLease(
+  client: KubeClient,
+  options: LeaseOptions,
+  resourceVersion: string | undefined,
+  spec: Record<string, unknown>
+): Promise<LeaseObject> {
+  const { body } = await client.send<LeaseObject>(
+    'PATCH',
+    leasePath(options.namespace, options.name),
+    { metadata: { resourceVersion }, spec },
+    'application/merge-patch+json'
+  )
+  return body
+}
+
+/**
+ * Takes the lease when free: created when missing, else updated at the version read.
+ * Returns the lease as written, or undefined on 409 (someone was first).
+ */
 async function take(
   client: KubeClient,
   options: LeaseOptions,
   lease: LeaseObject | undefined
-): Promise<boolean> {
+): Promise<LeaseObject | undefined> {
   const now = Date.now()
   try {
-    if (!lease)
-      await client.send('POST', leasePath(options.namespace), {
+    if (!lease) {
+      const { body } = await client.send<LeaseObject>('POST', leasePath(options.namespace), {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
         metadata: { name: options.name },
         spec: holding(options, now)
       })
-    else
-      await client.send(
-        'PATCH',
-        leasePath(options.namespace, options.name),
-        {
-          metadata: { resourceVersion: lease.metadata?.resourceVersion },
-          spec: holding(options, now)
-        },
-        'application/merge-patch+json'
-      )
-    return true
+      return body
+    }
+    return await patchLease(client, options, lease.metadata?.resourceVersion, holding(options, now))
   } catch (error) {
-    if (asKubeApiError(error)?.status === 409) return false
+    if (asKubeApiError(error)?.status === 409) return undefined
     throw error
   }
 }
@@ -96,12 +109,15 @@ export async function acquireLease(client: KubeClient, options: LeaseOptions): P
   const deadline = started + options.waitMs
   let said = 0
   let seen: LeaseObservation | undefined
+  let taken: LeaseObject | undefined
   for (;;) {
+    options.signal?.throwIfAborted()
     const lease = await readLease(client, options)
     const { verdict: state, observation } = leaseVerdict(lease, options.identity, Date.now(), seen)
     seen = observation
     if (state.state !== 'held') {
-      if (await take(client, options, lease)) break
+      taken = await take(client, options, lease)
+      if (taken) break
       continue
     }
     const holder = state.holder
@@ -116,35 +132,41 @@ export async function acquireLease(client: KubeClient, options: LeaseOptions): P
         `Waiting for another stage of this environment to finish: ${holder} holds lease ${options.namespace}/${options.name} (taken over in ${formatDuration(Math.max(0, state.expiresAt - Date.now()))} unless it is renewed or released)`
       )
     }
-    await sleep(POLL_MS)
+    await sleep(POLL_MS, undefined, { signal: options.signal })
   }
   options.log(
     `Holding lease ${options.namespace}/${options.name}: no other stage of this environment runs until this one ends`
   )
-  return keep(client, options, Date.now() - started)
+  return keep(client, options, taken, Date.now() - started)
 }
 
-function keep(client: KubeClient, options: LeaseOptions, waitedMs: number): HeldLease {
+/**
+ * Renews and releases at the version this stage last wrote: one request each while nobody else
+ * touched the lease. On 409 the lease is read again, and written only if it is still ours.
+ */
+function keep(client: KubeClient, options: LeaseOptions, taken: LeaseObject, waitedMs: number): HeldLease {
+  let last = taken
   let renewing = Promise.resolve()
+  const writeOurs = async (spec: Record<string, unknown>): Promise<boolean> => {
+    try {
+      last = await patchLease(client, options, last.metadata?.resourceVersion, spec)
+      return true
+    } catch (error) {
+      if (asKubeApiError(error)?.status !== 409) throw error
+    }
+    const lease = await readLease(client, options)
+    if (leaseVerdict(lease, options.identity, Date.now()).verdict.state !== 'ours') return false
+    last = await patchLease(client, options, lease!.metadata?.resourceVersion, spec)
+    return true
+  }
   const renew = async () => {
     try {
-      const lease = await readLease(client, options)
-      if (leaseVerdict(lease, options.identity, Date.now()).verdict.state !== 'ours') {
+      if (!(await writeOurs({ renewTime: microTime(Date.now()) }))) {
         options.warn(
           `Lost lease ${options.namespace}/${options.name}: another stage may now run at the same time`
         )
         clearInterval(timer)
-        return
       }
-      await client.send(
-        'PATCH',
-        leasePath(options.namespace, options.name),
-        {
-          metadata: { resourceVersion: lease!.metadata?.resourceVersion },
-          spec: { renewTime: microTime(Date.now()) }
-        },
-        'application/merge-patch+json'
-      )
     } catch {
       // The next renewal tries again; the lease lasts three renewal periods.
     }
@@ -157,17 +179,7 @@ function keep(client: KubeClient, options: LeaseOptions, waitedMs: number): Held
       clearInterval(timer)
       await renewing
       try {
-        const lease = await readLease(client, options)
-        if (leaseVerdict(lease, options.identity, Date.now()).verdict.state !== 'ours') return
-        await client.send(
-          'PATCH',
-          leasePath(options.namespace, options.name),
-          {
-            metadata: { resourceVersion: lease!.metadata?.resourceVersion },
-            spec: { holderIdentity: null, renewTime: null, acquireTime: null }
-          },
-          'application/merge-patch+json'
-        )
+        if (!(await writeOurs({ holderIdentity: null, renewTime: null, acquireTime: null }))) return
         options.log(`Released lease ${options.namespace}/${options.name}`)
       } catch (error) {
         options.warn(

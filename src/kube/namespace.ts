@@ -90,17 +90,31 @@ export async function deleteNamespace(client: KubeClient, name: string, timeoutM
 /**
  * With isolate turned off, the policy an earlier stage added must not keep
  * isolating the namespace. Only ours (by name and managed-by label) is removed.
- * Returns whether there was one.
+ * Reading it is split from removing it, so the read can go alongside other
+ * requests: `remove()` deletes it and says whether there was one.
  */
-export async function removeIsolationPolicy(client: KubeClient, namespace: string): Promise<boolean> {
+export async function findIsolationPolicy(
+  client: KubeClient,
+  namespace: string
+): Promise<{ remove(): Promise<boolean> }> {
   const path = `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/networkpolicies/${ISOLATION_POLICY}`
+  const none = { remove: async () => false }
   try {
     const policy = await client.getJson<KubeObject>(path)
-    if (policy.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) return false
-    await client.send('DELETE', path)
-    return true
+    if (policy.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) return none
+    return {
+      remove: async () => {
+        try {
+          await client.send('DELETE', path)
+          return true
+        } catch (error) {
+          if (asKubeApiError(error)?.status === 404) return false
+          throw error
+        }
+      }
+    }
   } catch (error) {
-    if (asKubeApiError(error)?.status === 404) return false
+    if (asKubeApiError(error)?.status === 404) return none
     throw error
   }
 }

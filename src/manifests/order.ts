@@ -33,9 +33,10 @@ const TIERS: string[][] = [
     'LimitRange',
     'ResourceQuota',
     'NetworkPolicy',
-    'PriorityClass'
+    'PriorityClass',
+    // Nothing above depends on a Service, nor a Service on them: one tier, one round trip less.
+    'Service'
   ],
-  ['Service'],
   WORKLOAD_KINDS
 ]
 

@@ -16,7 +16,8 @@ import { warn, type StageContext } from './context.js'
 /** Renewed every third of it: a holder that died blocks others for at most this long once seen. */
 const LEASE_SECONDS = 15
 
-export async function holdStageLease(stage: StageContext): Promise<void> {
+/** `signal` stops the waiting for another run's Lease (the stage failed meanwhile). */
+export async function holdStageLease(stage: StageContext, signal?: AbortSignal): Promise<void> {
   const { client, config, record } = stage
   stage.lease = await acquireLease(client, {
     namespace: config.namespace,
@@ -24,6 +25,7 @@ export async function holdStageLease(stage: StageContext): Promise<void> {
     identity: leaseHolder(config.github, `${hostname()}/${process.pid}/${randomUUID()}`),
     durationSeconds: LEASE_SECONDS,
     waitMs: config.leaseTimeoutMs,
+    signal,
     log: line => info(line),
     warn: line => warn(record, line)
   }).catch(

@@ -39,7 +39,24 @@ const NAMESPACE_CLEANUP_MS = 60_000
 
 export async function preflight(stage: StageContext, planned: Planned): Promise<Admitted> {
   const { config, record } = stage
-  await checkConfigReferences(stage, planned)
+  // A plan writes nothing, not even a Lease; an apply reads live state only once it holds it.
+  // The references are checked meanwhile (one round trip less): when they fail, the stage
+  // fails at once rather than after waiting for another run's Lease.
+  const stopWaiting = new AbortController()
+  const holding =
+    planned.namespaceExists && config.mode === 'apply' ? holdStageLease(stage, stopWaiting.signal) : undefined
+  // Its failure is thrown below, once the references are known; meanwhile it is not unhandled.
+  holding?.catch(() => undefined)
+  try {
+    await checkConfigReferences(stage, planned)
+  } catch (error) {
+    stopWaiting.abort()
+    // Settled before throwing: a Lease taken meanwhile is in stage.lease, which main's finally releases.
+    await holding?.catch(() => undefined)
+    throw error
+  }
+  await holding
+  const heldBefore = stage.lease?.waitedMs ?? 0
   const options: ApplyOptions = {
     fieldManager: config.fieldManager,
     force: config.forceConflicts,
@@ -51,7 +68,7 @@ export async function preflight(stage: StageContext, planned: Planned): Promise<
   const started = Date.now()
   const plan = await dryRunInNamespace(stage, planned, options)
   // Not the time spent waiting for another run's Lease.
-  const dryRunMs = Date.now() - started - (stage.lease?.waitedMs ?? 0)
+  const dryRunMs = Date.now() - started - ((stage.lease?.waitedMs ?? 0) - heldBefore)
   const warned = showApiWarnings(record, plan, planned.locate)
   if (config.warningsAsErrors && warned.size > 0)
     throw new StageError(
@@ -93,11 +110,7 @@ async function dryRunInNamespace(
   options: ApplyOptions
 ): Promise<PlannedObject[]> {
   const { client, config } = stage
-  if (planned.namespaceExists) {
-    // A plan writes nothing, not even a Lease; an apply reads live state only once it holds it.
-    if (config.mode === 'apply') await holdStageLease(stage)
-    return planAndAdmit(stage, planned.objects, options)
-  }
+  if (planned.namespaceExists) return planAndAdmit(stage, planned.objects, options)
   const [namespace, ...rest] = planned.objects
   if (config.mode === 'plan') return planWithoutNamespace(stage, namespace, rest, options)
   const nsPlan = await planApply(client, [namespace], options)
@@ -158,7 +171,7 @@ async function planAndAdmit(
       .filter(p => p.object.kind === 'ServiceAccount' && p.action === 'created')
       .map(p => p.object.metadata.name)
   )
-  const admission = await checkPodAdmission(client, config.namespace, objects, created)
+  const admission = await checkPodAdmission(client, config.namespace, objects, created, options.concurrency)
   if (admission.skipped) info(`Pod admission: ${admission.skipped}`)
   for (const { workload, message } of admission.warnings) {
     const planned = plan.find(p => objectKey(p.object) === objectKey(workload))
