@@ -2,7 +2,7 @@ export const id = 236;
 export const ids = [236];
 export const modules = {
 
-/***/ 49236:
+/***/ 9236:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);

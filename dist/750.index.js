@@ -2,7 +2,7 @@ export const id = 750;
 export const ids = [750];
 export const modules = {
 
-/***/ 78750:
+/***/ 8750:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -16,23 +16,23 @@ __webpack_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __webpack_require__(73024);
+var external_node_fs_ = __webpack_require__(3024);
 // EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __webpack_require__(76760);
+var external_node_path_ = __webpack_require__(6760);
 var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __webpack_require__(83916);
+var errors = __webpack_require__(3916);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __webpack_require__(38815);
+var dist = __webpack_require__(8815);
 // EXTERNAL MODULE: ./src/duration.ts
-var duration = __webpack_require__(77607);
+var duration = __webpack_require__(7607);
 ;// CONCATENATED MODULE: ./src/smoke/jq.ts
 let engine;
 let loading;
 let loadError;
 /** Loads jq once per process (about 1 MB of WebAssembly); later calls return the same engine. */
 function loadJq() {
-    loading ??= __webpack_require__.e(/* import() */ 236).then(__webpack_require__.bind(__webpack_require__, 49236))
+    loading ??= __webpack_require__.e(/* import() */ 236).then(__webpack_require__.bind(__webpack_require__, 9236))
         .then(module => module.loadJq())
         .then(jq => (engine = jq), (error) => {
         loadError = error;
@@ -704,11 +704,11 @@ function defaultSmokeSpec(timeoutMs = DEFAULT_TIMEOUT_MS, intervalMs = DEFAULT_I
 }
 
 // EXTERNAL MODULE: external "node:timers/promises"
-var promises_ = __webpack_require__(58500);
+var promises_ = __webpack_require__(8500);
 // EXTERNAL MODULE: ./src/redact.ts
-var redact = __webpack_require__(76670);
+var redact = __webpack_require__(6670);
 // EXTERNAL MODULE: ./src/concurrency.ts
-var concurrency = __webpack_require__(81532);
+var concurrency = __webpack_require__(1532);
 ;// CONCATENATED MODULE: ./src/smoke/expect.ts
 /**
  * Does a response meet a check's expectations? Each unmet one becomes a line. Pure but
@@ -865,7 +865,7 @@ function requireReferences(text, env, where) {
 }
 
 // EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __webpack_require__(24371);
+var undici = __webpack_require__(6752);
 ;// CONCATENATED MODULE: ./src/smoke/http.ts
 /**
  * One HTTP request with undici: TLS verified unless told otherwise, a private
@@ -885,7 +885,7 @@ function createDispatcher(tls) {
         connect.ca = (0,external_node_fs_.readFileSync)(tls.caFile, 'utf8');
     if (tls.insecure)
         connect.rejectUnauthorized = false;
-    return new undici/* Agent */.g6({ connect });
+    return new undici.Agent({ connect });
 }
 const BODY_LIMIT = 1024 * 1024;
 const MAX_REDIRECTS = 5;
@@ -925,7 +925,7 @@ async function send(dispatcher, url, init, timeoutMs, options = {}) {
     let current = new URL(url);
     let next = init;
     for (let redirects = 0;; redirects++) {
-        const response = await (0,undici/* request */.Em)(current, {
+        const response = await (0,undici.request)(current, {
             method: next.method,
             headers: next.headers,
             body: next.body,
@@ -965,7 +965,7 @@ async function send(dispatcher, url, init, timeoutMs, options = {}) {
 }
 
 // EXTERNAL MODULE: ./src/network.ts
-var network = __webpack_require__(69473);
+var network = __webpack_require__(9473);
 ;// CONCATENATED MODULE: ./src/smoke/reach.ts
 /** Whether a request reached the service, and when each service first answered. */
 
@@ -1005,8 +1005,8 @@ class FirstAnswers {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 3 modules
-var exec = __webpack_require__(27187);
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 4 modules
+var exec = __webpack_require__(5334);
 ;// CONCATENATED MODULE: ./src/smoke/script.ts
 /**
  * `run:` checks: a shell command through @actions/exec; it passes when it exits 0.
