@@ -61,6 +61,19 @@ describe('findReferences', () => {
     expect(new Set(findReferences([shop]).map(r => r.usedBy))).toEqual(new Set(['Deployment/shop']))
   })
 
+  it('reads a pod spec that leaves out any of the lists', () => {
+    const bare: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'bare' },
+      spec: {
+        volumes: [{ name: 'empty', projected: {} }],
+        containers: [{ name: 'a' }, { name: 'b', env: [{ name: 'X', value: 'x' }], envFrom: [] }]
+      }
+    }
+    expect(findReferences([bare])).toEqual([])
+  })
+
   it('finds nothing in objects without a pod template', () => {
     expect(
       findReferences([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: {} }])
@@ -137,6 +150,43 @@ describe('checkReferences', () => {
     ])
   })
 
+  it('reports a ConfigMap in the set named for another environment too', () => {
+    const objects: KubeObject[] = [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings-dev' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings-production' } }
+    ]
+    expect(check(objects)).toEqual([
+      {
+        code: 'CrossEnvironmentReference',
+        message: 'ConfigMap/settings-dev is named for environment dev but is part of stage production'
+      }
+    ])
+  })
+
+  it('reports a missing reference once per object however often the object uses it', () => {
+    const pod: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: {
+        containers: [
+          {
+            name: 'c',
+            env: [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }],
+            envFrom: [{ secretRef: { name: 'db' } }]
+          }
+        ]
+      }
+    }
+    expect(check([pod])).toEqual([
+      {
+        code: 'MissingReference',
+        message:
+          'Pod/p needs Secret db, which is neither in the manifests nor in the namespace (spec.containers[0].env[0].valueFrom.secretKeyRef)'
+      }
+    ])
+  })
+
   it('puts a foreign name first in the error, whatever the order found', () => {
     const error = referenceError([
       { code: 'MissingReference', message: 'missing one' },
@@ -146,6 +196,17 @@ describe('checkReferences', () => {
     expect(error.message).toBe('2 Secret/ConfigMap reference problem(s); nothing was applied. foreign one.')
     expect(error.details).toEqual(['foreign one', 'missing one'])
     expect(referenceError([{ code: 'MissingReference', message: 'm' }]).code).toBe('MissingReference')
+  })
+
+  it('keeps problems of one kind in the order found, foreign names first', () => {
+    const error = referenceError([
+      { code: 'CrossEnvironmentReference', message: 'foreign one' },
+      { code: 'MissingReference', message: 'missing one' },
+      { code: 'CrossEnvironmentReference', message: 'foreign two' },
+      { code: 'MissingReference', message: 'missing two' }
+    ])
+    expect(error.message).toBe('4 Secret/ConfigMap reference problem(s); nothing was applied. foreign one.')
+    expect(error.details).toEqual(['foreign one', 'foreign two', 'missing one', 'missing two'])
   })
 })
 

@@ -6,6 +6,7 @@ import { KubeApiError } from '../../src/kube/errors.js'
 import {
   autoscalerEvent,
   deadlineFailure,
+  describeCause,
   NO_MEMORY,
   waitStep,
   watchPlan,
@@ -94,6 +95,7 @@ describe('waitStep: one verdict for everything seen so far', () => {
       ['ConfigMap', 'Current', 4200],
       ['Deployment', 'Current', 4200]
     ])
+    expect(step.results[0].readiness).toEqual({ state: 'Current', message: 'applied' })
     // A ConfigMap is ready once applied: nothing to say about it.
     expect(step.messages).toEqual([expect.stringMatching(/^Deployment\/web: ready: /)])
   })
@@ -114,6 +116,16 @@ describe('waitStep: one verdict for everything seen so far', () => {
     const again = waitStep(targets, settings, { ...seen, now: START + 1000 }, first.memory)
     expect(again.verdict).toBe('InProgress')
     expect(again.messages).toEqual([])
+
+    const crashing = podOf(newRs, 'x2k8p', { containers: [crashLooping()] })
+    const changed = waitStep(
+      targets,
+      settings,
+      { ...seen, now: START + 2000, pods: [...oldPods, crashing].map(watched) },
+      again.memory
+    )
+    expect(changed.verdict).toBe('Failed')
+    expect(changed.messages).toEqual([expect.stringMatching(/^Deployment\/web: FAILED: /)])
   })
 
   it('remembers when a target first became ready, and does not move it later', () => {
@@ -223,6 +235,7 @@ describe('waitStep: a watch that ended for good', () => {
     )
     expect(step.verdict).toBe('Failed')
     expect(step.failed?.failure.code).toBe('Forbidden')
+    expect(step.failed?.failure.reason).toContain('which the stage needs to watch what it waits for')
     expect(step.failed?.failure.reason).toContain('verbs: ["watch"]')
   })
 
@@ -371,6 +384,7 @@ describe('waitStep: Services', () => {
   it('counts a LoadBalancer without an address as ready unless wait-for-load-balancer is set', () => {
     const off = waitStep([target(lb, 'services')], settings, facts({ latest: [lb] }), NO_MEMORY)
     expect(off.verdict).toBe('Current')
+    expect(off.results[0].readiness).toEqual({ state: 'Current', message: 'applied' })
     expect(off.messages).toEqual([])
     const on = waitStep(
       [target(lb, 'services')],
@@ -380,6 +394,20 @@ describe('waitStep: Services', () => {
     )
     expect(on.verdict).toBe('InProgress')
     expect(on.messages).toHaveLength(1)
+  })
+
+  it('watches only LoadBalancer Services, even with wait-for-load-balancer set', () => {
+    const clusterIp = {
+      ...lb,
+      metadata: { name: 'internal', namespace: NAMESPACE },
+      spec: { type: 'ClusterIP' }
+    }
+    const bare = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'bare', namespace: NAMESPACE } }
+    const plan = watchPlan(
+      [target(clusterIp, 'services'), target(bare, 'services'), target(lb, 'services')],
+      true
+    )
+    expect(plan.watched.map(t => t.object.metadata.name)).toEqual(['shop'])
   })
 })
 
@@ -419,6 +447,11 @@ describe('watchPlan', () => {
     ])
     expect(plan.podNamespaces).toEqual([NAMESPACE])
   })
+
+  it('watches pods in every namespace for a pod owner without one', () => {
+    const anywhere = { ...web, metadata: { ...web.metadata, namespace: undefined } }
+    expect(watchPlan([target(anywhere)], false).podNamespaces).toEqual([''])
+  })
 })
 
 describe('autoscalerEvent', () => {
@@ -436,6 +469,13 @@ describe('autoscalerEvent', () => {
     expect(autoscalerEvent(event('Pod', 'NotTriggerScaleUp'))?.reason).toBe('NotTriggerScaleUp')
     expect(autoscalerEvent(event('Pod', 'Scheduled'))).toBeUndefined()
     expect(autoscalerEvent(event('Node', 'TriggeredScaleUp'))).toBeUndefined()
+  })
+})
+
+describe('describeCause', () => {
+  it('says something even for a rejection without a reason', () => {
+    expect(describeCause(undefined)).toBe('undefined')
+    expect(describeCause('socket hang up')).toBe('socket hang up')
   })
 })
 

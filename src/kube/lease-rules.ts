@@ -31,13 +31,14 @@ export function leaseVerdict(
   now: number,
   previous?: LeaseObservation
 ): { verdict: LeaseVerdict; observation?: LeaseObservation } {
-  const holder = lease?.spec?.holderIdentity
-  if (!holder) return { verdict: { state: 'free' } }
+  const spec = lease?.spec
+  if (!spec?.holderIdentity) return { verdict: { state: 'free' } }
+  const holder = spec.holderIdentity
   if (holder === identity) return { verdict: { state: 'ours' } }
-  const renewTime = lease?.spec?.renewTime ?? lease?.spec?.acquireTime
+  const renewTime = spec.renewTime ?? spec.acquireTime
   const unchanged = previous?.holder === holder && previous.renewTime === renewTime
   const observation = unchanged ? previous : { holder, renewTime, observedAt: now }
-  const expiresAt = observation.observedAt + (lease?.spec?.leaseDurationSeconds ?? 0) * 1000
+  const expiresAt = observation.observedAt + (spec.leaseDurationSeconds ?? 0) * 1000
   if (expiresAt <= now) return { verdict: { state: 'free' }, observation }
   return {
     verdict: { state: 'held', holder, expiresAt },
@@ -59,5 +60,6 @@ export function leaseHolder(
 
 /** MicroTime, as the API server writes renewTime: RFC 3339 with microseconds. */
 export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
+  // toISOString always ends in milliseconds and its one Z
+  return new Date(ms).toISOString().replace('Z', '000Z')
 }

@@ -32,14 +32,14 @@ export function findReferences(objects: KubeObject[]): ConfigReference[] {
     }
     for (const at of podSpecsOf(object)) {
       const spec = at.spec as Any
-      ;(spec.imagePullSecrets ?? []).forEach((s: Any, i: number) =>
+      spec.imagePullSecrets?.forEach((s: Any, i: number) =>
         add('Secret', s.name, false, `${at.path}.imagePullSecrets[${i}]`)
       )
-      ;(spec.volumes ?? []).forEach((v: Any, i: number) => {
+      spec.volumes?.forEach((v: Any, i: number) => {
         const path = `${at.path}.volumes[${i}]`
         add('Secret', v.secret?.secretName, v.secret?.optional, `${path}.secret`)
         add('ConfigMap', v.configMap?.name, v.configMap?.optional, `${path}.configMap`)
-        ;(v.projected?.sources ?? []).forEach((s: Any, j: number) => {
+        v.projected?.sources?.forEach((s: Any, j: number) => {
           add('Secret', s.secret?.name, s.secret?.optional, `${path}.projected.sources[${j}].secret`)
           add(
             'ConfigMap',
@@ -51,7 +51,7 @@ export function findReferences(objects: KubeObject[]): ConfigReference[] {
       })
       for (const { container, path } of containersOf(at)) {
         const c = container as Any
-        ;(c.env ?? []).forEach((e: Any, i: number) => {
+        c.env?.forEach((e: Any, i: number) => {
           add(
             'Secret',
             e.valueFrom?.secretKeyRef?.name,
@@ -65,7 +65,7 @@ export function findReferences(objects: KubeObject[]): ConfigReference[] {
             `${path}.env[${i}].valueFrom.configMapKeyRef`
           )
         })
-        ;(c.envFrom ?? []).forEach((e: Any, i: number) => {
+        c.envFrom?.forEach((e: Any, i: number) => {
           add('Secret', e.secretRef?.name, e.secretRef?.optional, `${path}.envFrom[${i}].secretRef`)
           add(
             'ConfigMap',
