@@ -26,6 +26,7 @@ export function parseJsonPath(path: string): PathSegment[] {
       // A quoted key may itself contain "]": find the bracket that closes the quote.
       const quoted = /^\[\s*"(?:[^"\\]|\\.)*"\s*\]/.exec(path.slice(i))
       const close = quoted ? i + quoted[0].length - 1 : path.indexOf(']', i)
+      // Stryker disable next-line EqualityOperator: equivalent, a path starts with "." so a bracket is never at 0
       if (close < 0) throw new Error(`unclosed [ in ${path}`)
       const inside = path.slice(i + 1, close).trim()
       if (/^-?\d+$/.test(inside)) segments.push(Number(inside))

@@ -121,7 +121,8 @@ class SpecReader {
     const result: Record<string, string> = {}
     for (const pair of inner.items) {
       const v = (pair.value as { value?: unknown } | null)?.value
-      if (v === null || v === undefined || typeof v === 'object')
+      // A mapping or list has no scalar value (undefined); YAML's null is an object.
+      if (v === undefined || typeof v === 'object')
         this.fail(
           `${where} ${key}.${String((pair.key as { value?: unknown }).value)}`,
           'must be a string',
@@ -265,13 +266,10 @@ function httpCheck(
     ? jsonNode.items.map((item, i) => assertion(reader, item, `${where} expect.json[${i}]`))
     : []
   const headers = expectMap ? reader.stringMap(expectMap, 'headers', `${where} expect`) : {}
-  const headersNode = expectMap?.get('headers', true)
+  // Any header here means expect.headers was read above as a mapping.
+  const headersNode = expectMap?.get('headers') as YAMLMap
   for (const [header, pattern] of Object.entries(headers))
-    reader.regex(
-      pattern,
-      `${where} expect.headers.${header}`,
-      isMap(headersNode) ? reader.nodeOf(headersNode, header) : undefined
-    )
+    reader.regex(pattern, `${where} expect.headers.${header}`, reader.nodeOf(headersNode, header))
   const bodyNode = expectMap?.get('body', true)
   let bodyExpectation: HttpCheck['expect']['body']
   if (bodyNode !== undefined) {
@@ -290,9 +288,7 @@ function httpCheck(
     headers: reader.stringMap(map, 'headers', where),
     query: reader.stringMap(map, 'query', where),
     body: body as string | undefined,
-    json: map.has('json')
-      ? ((map.get('json', true) as { toJSON?: () => unknown })?.toJSON?.() ?? map.get('json'))
-      : undefined,
+    json: map.has('json') ? (map.get('json', true) as Node).toJSON() : undefined,
     retry: retryOf(reader, map, where) ?? !NOT_IDEMPOTENT.has(method),
     timeoutMs,
     intervalMs,

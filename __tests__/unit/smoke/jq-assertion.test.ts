@@ -1,7 +1,7 @@
 /** `jq:` assertions run real jq (jq-wasm); the seed's `jq -e '.connected == true'` ports verbatim. */
-import { parseSmokeSpec, prepareSmokeSpec } from '../../../src/smoke/spec.js'
+import { defaultSmokeSpec, parseSmokeSpec, prepareSmokeSpec } from '../../../src/smoke/spec.js'
 import { checkResponse } from '../../../src/smoke/expect.js'
-import { checkJq, loadJq } from '../../../src/smoke/jq.js'
+import { checkJq, jqCompileProblem, loadJq } from '../../../src/smoke/jq.js'
 import type { HttpCheck } from '../../../src/smoke/types.js'
 import { StageError } from '../../../src/errors.js'
 
@@ -103,5 +103,55 @@ describe('jq assertions', () => {
     ['        - jq: [1]\n', /expect\.json\[0\] jq: must be a jq expression/]
   ])('refuses %j when the file is read', (assertions, message) => {
     expect(() => spec(assertions)).toThrow(message)
+  })
+})
+
+describe('jq reasons', () => {
+  it('names the expression on one line, cut at 80 characters', () => {
+    expect(checkJq('{}', '\n  .a\n  and   .b\n')).toBe("jq '.a and .b': expected true, got false")
+    const exactly80 = `.a == "${'x'.repeat(72)}"`
+    expect(exactly80).toHaveLength(80)
+    expect(checkJq('{}', exactly80)).toBe(`jq '${exactly80}': expected true, got false`)
+    const longer = `.a == "${'x'.repeat(73)}"`
+    expect(checkJq('{}', longer)).toBe(`jq '${longer.slice(0, 77)}...': expected true, got false`)
+  })
+
+  it("drops jq's input position, whatever the line of a long body", () => {
+    const body = JSON.stringify({ list: Array.from({ length: 12 }, (_, i) => i) }, null, 2)
+    expect(checkJq(body, '.list[] | .[0]')).toBe(
+      "jq '.list[] | .[0]': error: Cannot index number with number (0)"
+    )
+  })
+
+  it('gives the exit code when jq stops without a message', () => {
+    expect(checkJq('{}', '"" | halt_error(5)')).toBe(`jq '"" | halt_error(5)': jq exited with code 5`)
+  })
+
+  it("gives jq's first line as it is when that is not jq's own error", () => {
+    expect(checkJq('{}', '"jq: hi" | debug | error("x")')).toBe(
+      `jq '"jq: hi" | debug | error("x")': ["DEBUG:","jq: hi"]`
+    )
+  })
+
+  it('counts outputs one JSON value at a time, however large', () => {
+    expect(checkJq('{}', '{a: 1, b: [1, 2]}, false')).toBe(
+      "jq '{a: 1, b: [1, 2]}, false': expected true, got false (output 2 of 2)"
+    )
+  })
+
+  it('gives the line of a compile error as written, past line 9 too', async () => {
+    const jq = await loadJq()
+    expect(jqCompileProblem(jq, `${'.a |\n'.repeat(11)}.b ==`)).toBe(
+      'error: syntax error, unexpected end of file at <top-level>, line 12, column 4'
+    )
+  })
+
+  it('refuses an expression that does not compile in a spec that has no lines', async () => {
+    const spec = defaultSmokeSpec()
+    const check = spec.checks[0] as HttpCheck
+    check.expect.json = [{ jq: '.connected ==' }]
+    await expect(prepareSmokeSpec(spec)).rejects.toThrow(
+      /^smoke-url: check "health" expect\.json\[0\] jq: error: syntax error/
+    )
   })
 })

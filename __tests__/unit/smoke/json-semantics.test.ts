@@ -4,7 +4,13 @@
  */
 import { parseSmokeSpec } from '../../../src/smoke/spec.js'
 import { checkJsonAssertion, checkResponse } from '../../../src/smoke/expect.js'
-import { MAX_JSON_DEPTH, jsonContains, jsonEqual, nestedDeeperThan } from '../../../src/smoke/jsonvalue.js'
+import {
+  MAX_JSON_DEPTH,
+  codePointLength,
+  jsonContains,
+  jsonEqual,
+  nestedDeeperThan
+} from '../../../src/smoke/jsonvalue.js'
 import type { HttpCheck, JsonAssertion } from '../../../src/smoke/types.js'
 import { StageError } from '../../../src/errors.js'
 
@@ -151,5 +157,97 @@ describe('matchers are spelt right', () => {
         'smoke.yaml'
       )
     ).toThrow(/^smoke\.yaml:6: check "a" expect\.json: must be a list of assertions/)
+  })
+})
+
+describe('nesting depth, counted as jq would parse it', () => {
+  it.each([
+    ['[[[', true],
+    ['{{{', true],
+    ['[{[', true],
+    ['[1,[1,[1', true],
+    ['[][][]', false],
+    ['{}{}{}', false],
+    ['[{}][]', false],
+    ['"a"[[[', true],
+    ['"[[["[]', false],
+    // An escaped backslash, then the closing quote; an escaped quote, which does not close.
+    ['"\\\\"[[[', true],
+    ['"\\"[[["', false]
+  ])('%s is deeper than 2 levels: %s', (text, verdict) => {
+    expect(nestedDeeperThan(text, 2)).toBe(verdict)
+  })
+})
+
+describe('equality, as jq', () => {
+  it.each([
+    [[1, 2], [1, 3], false],
+    [['a'], 'a', false],
+    [[], { length: 0 }, false],
+    [{}, [], false],
+    [{ a: 1 }, null, false],
+    [{ a: 1 }, { a: 1, b: 2 }, false],
+    [{ a: 1 }, { b: 1 }, false],
+    [{ a: 1 }, { a: 2 }, false],
+    [{ a: 1, b: 2 }, { a: 1, b: 3 }, false],
+    [{ a: 1, b: [2] }, { b: [2], a: 1 }, true]
+  ])('%j == %j: %s', (a, b, verdict) => {
+    expect(jsonEqual(a, b)).toBe(verdict)
+    expect(checkJsonAssertion({ v: b }, { path: '.v', equals: a }) === undefined).toBe(verdict)
+  })
+  it('does not take a missing key for an inherited one (a body with a "__proto__" key)', () => {
+    const body = JSON.parse('{"__proto__": {}}') as unknown
+    expect(jsonEqual(body, { x: 1 })).toBe(false)
+  })
+})
+
+describe('contains, every key', () => {
+  it('needs every key of the expected object, not just one', () => {
+    expect(jsonContains({ a: 1, b: 2 }, { a: 1, b: 3 })).toBe(false)
+    expect(checkJsonAssertion({ v: { a: 1, b: 2 } }, { path: '.v', contains: { a: 1, b: 3 } })).toBe(
+      '.v: expected to contain {"a":1,"b":3}, got {"a":1,"b":2}'
+    )
+  })
+})
+
+describe('type names, as jq', () => {
+  it.each([
+    [[1], 'array'],
+    [{}, 'object'],
+    ['', 'string'],
+    [0, 'number'],
+    [false, 'boolean']
+  ])('the type of %j is %s', (value, type) => {
+    expect(checkJsonAssertion({ v: value }, { path: '.v', type } as JsonAssertion)).toBeUndefined()
+  })
+  it('names an array in a failure', () => {
+    expect(checkJsonAssertion({ v: [1] }, { path: '.v', type: 'object' })).toBe(
+      '.v: expected type object, got array'
+    )
+  })
+})
+
+describe('code points', () => {
+  it.each([
+    ['\ud800\udc00', 1],
+    ['\udbff\udfff', 1],
+    ['a\udc00', 2],
+    ['\ue000\udc00', 2],
+    ['\ud800a', 2],
+    ['\ud800\ue000', 2],
+    ['\ud7ff\udc00', 2],
+    ['\udc00\udc00', 2],
+    ['\ud800\udbff', 2],
+    ['\ud800\ud800\udc00', 2]
+  ])('%j has %d', (text, length) => {
+    expect(codePointLength(text)).toBe(length)
+  })
+})
+
+describe('numbers JSON cannot carry, anywhere in a value', () => {
+  it('refuses an object with a NaN beside finite values', () => {
+    expect(() =>
+      parseSmokeSpec(withAssertion('          equals: { a: 1, b: .nan }\n'), 'smoke.yaml')
+    ).toThrow('smoke.yaml:7: check "a" expect.json[0] equals: can never match')
   })
 })

@@ -98,6 +98,27 @@ describe('JSON paths', () => {
     expect(resolveJsonPath({}, '.constructor')).toEqual({ found: false })
     expect(resolveJsonPath({ a: {} }, '.a.toString')).toEqual({ found: false })
   })
+  it('reads brackets after brackets, spaces inside them, and indexes of more than one digit', () => {
+    const items = Array.from({ length: 11 }, (_, i) => ({ 'a b': i, 'x]': -i }))
+    expect(resolveJsonPath({ items }, '.items[0]["a b"]')).toEqual({ found: true, value: 0 })
+    expect(resolveJsonPath({ items }, '.items[10]["a b"]')).toEqual({ found: true, value: 10 })
+    expect(resolveJsonPath({ items }, '.items[ 1 ].["a b"]')).toEqual({ found: true, value: 1 })
+    expect(resolveJsonPath({ items }, '.items[2][ "x]" ]')).toEqual({ found: true, value: -2 })
+    expect(resolveJsonPath({ items }, '.items[3]["x]" ]')).toEqual({ found: true, value: -3 })
+    expect(parseJsonPath('.a-b._c.$d')).toEqual(['a-b', '_c', '$d'])
+  })
+  it.each([
+    ['.1a', 'unexpected "1a" in .1a'],
+    ['.a b', 'unexpected " b" in .a b'],
+    ['.a [0]', 'unexpected " [0]" in .a [0]'],
+    ['.a[0', 'unclosed [ in .a[0'],
+    ['.a[x1]', '[x1] must be an index or a "quoted key" in .a[x1]'],
+    ['.a[1x]', '[1x] must be an index or a "quoted key" in .a[1x]'],
+    ['.a[x"k"]', '[x"k"] must be an index or a "quoted key" in .a[x"k"]'],
+    ['.a["k"x]', '["k"x] must be an index or a "quoted key" in .a["k"x]']
+  ])('refuses %s: %s', (path, message) => {
+    expect(() => parseJsonPath(path)).toThrow(message)
+  })
 })
 
 describe('expectations', () => {

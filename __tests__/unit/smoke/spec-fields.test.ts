@@ -1,5 +1,10 @@
 // Every field of a check reaches the parsed spec, and every wrong one is refused at its line.
-import { parseSmokeSpec } from '../../../src/smoke/spec.js'
+import {
+  DEFAULT_INTERVAL_MS,
+  DEFAULT_TIMEOUT_MS,
+  defaultSmokeSpec,
+  parseSmokeSpec
+} from '../../../src/smoke/spec.js'
 import type { HttpCheck } from '../../../src/smoke/types.js'
 
 const FULL = `defaults:
@@ -209,5 +214,146 @@ describe('a smoke check refused', () => {
     ['checks:\n  - x\n', 'smoke.yaml:2: check 1: must be a mapping']
   ])('%j: %s', (text, message) => {
     expect(refusal(text)).toContain(message)
+  })
+})
+
+const assertionWith = (lines: string) => checkWith(`expect:\n      json:\n        - ${lines}\n`)
+
+describe('a smoke check refused, the whole message', () => {
+  it.each([
+    ['', 'smoke.yaml: the smoke checks: must be a mapping'],
+    [
+      'checks: [\n',
+      'smoke.yaml:2: Flow sequence in block collection must be sufficiently indented and end with a ]'
+    ],
+    ['# smoke\ndefaults: 1m\nchecks:\n  - path: /a\n', 'smoke.yaml:2: defaults: must be a mapping'],
+    ['# smoke\nchecks: /a\n', 'smoke.yaml:2: checks: must be a non-empty list'],
+    [
+      'checks:\n  - url: see http://x\n',
+      'smoke.yaml:2: check "check 1" url: must be an absolute http(s) URL (got "see http://x")'
+    ],
+    [checkWith('headers: x\n'), 'smoke.yaml:4: check "a" headers: must be a mapping'],
+    [
+      checkWith('method: FETCH\n'),
+      'smoke.yaml:4: check "a" method: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'
+    ],
+    [checkWith('expect: ok\n'), 'smoke.yaml:4: check "a" expect: must be a mapping'],
+    [
+      checkWith('expect:\n      code: 200\n'),
+      'smoke.yaml:5: check "a" expect: unknown field "code" (expected one of: status, json, headers, body, maxDuration)'
+    ],
+    [
+      checkWith('expect:\n      json: .a\n'),
+      'smoke.yaml:5: check "a" expect.json: must be a list of assertions'
+    ],
+    [checkWith('expect:\n      headers: x\n'), 'smoke.yaml:5: check "a" expect headers: must be a mapping'],
+    [checkWith('expect:\n      body: ok\n'), 'smoke.yaml:5: check "a" expect.body: must be a mapping'],
+    [
+      checkWith('expect:\n      body:\n        matches: 5\n'),
+      'smoke.yaml:6: check "a" expect.body.matches: must be a regular expression string'
+    ],
+    [
+      assertionWith('path: .a\n          matches: 5'),
+      'smoke.yaml:7: check "a" expect.json[0] matches: must be a regular expression string'
+    ],
+    [
+      assertionWith('path: version\n          exists: true'),
+      'smoke.yaml:6: check "a" expect.json[0] path: a path starts with "." (jq style), as in .version or .items[0].id'
+    ],
+    [
+      assertionWith('path: .a\n          gte: "1"'),
+      'smoke.yaml:7: check "a" expect.json[0] gte: must be a number'
+    ],
+    [
+      assertionWith('path: .a\n          lt: "1"'),
+      'smoke.yaml:7: check "a" expect.json[0] lt: must be a number'
+    ],
+    [
+      assertionWith('path: .a\n          lte: "1"'),
+      'smoke.yaml:7: check "a" expect.json[0] lte: must be a number'
+    ],
+    [
+      assertionWith('path: .a\n          exists: yes'),
+      'smoke.yaml:7: check "a" expect.json[0] exists: must be true or false'
+    ],
+    [
+      assertionWith('path: .a\n          type: text'),
+      'smoke.yaml:7: check "a" expect.json[0] type: must be one of string, number, boolean, object, array, null'
+    ],
+    [
+      assertionWith('path: .a\n          oneOf: 1'),
+      'smoke.yaml:7: check "a" expect.json[0] oneOf: must be a list'
+    ],
+    [
+      assertionWith('jq: .a\n          path: .a\n          equals: 1'),
+      `smoke.yaml:6: check "a" expect.json[0]: jq cannot be combined with path, equals (the expression can test the path itself: jq: '.version | test("^1")')`
+    ],
+    [
+      assertionWith('jq: "  "'),
+      `smoke.yaml:6: check "a" expect.json[0] jq: must be a jq expression, such as '.connected == true'`
+    ],
+    ['checks:\n  - name: s\n    run: "  "\n', 'smoke.yaml:3: check "s" run: must be a shell command'],
+    ...['path: /x', 'url: http://x', 'headers: {}', 'query: {}', 'body: x', 'json: {}'].map(line => [
+      `checks:\n  - name: s\n    run: ./x\n    ${line}\n`,
+      `smoke.yaml:4: check "s" ${line.split(':')[0]}: does not apply to a run: check`
+    ])
+  ])('%j', (text, message) => {
+    expect(refusal(text)).toBe(message)
+  })
+})
+
+describe('a smoke check accepted', () => {
+  const only = (text: string) => parseSmokeSpec(text, 'smoke.yaml').checks[0] as HttpCheck
+
+  it('takes each number matcher and the type named null', () => {
+    expect(
+      only(
+        assertionWith(
+          'path: .a\n          gt: 1\n          gte: 1\n          lt: 9\n          lte: 9\n          length: 2\n        - path: .b\n          type: null'
+        )
+      ).expect.json
+    ).toEqual([
+      { path: '.a', gt: 1, gte: 1, lt: 9, lte: 9, length: 2 },
+      { path: '.b', type: 'null' }
+    ])
+  })
+
+  it('takes the lowest and highest HTTP statuses', () => {
+    expect(only(checkWith('expect:\n      status: [100, 599]\n')).expect.status).toEqual([100, 599])
+  })
+
+  it('takes a body expectation without a regular expression', () => {
+    expect(only(checkWith('expect:\n      body:\n        contains: ok\n')).expect.body).toEqual({
+      contains: 'ok'
+    })
+  })
+
+  it('refuses a header with no value', () => {
+    expect(refusal(checkWith('headers:\n      X-Token:\n'))).toMatch(
+      /^smoke\.yaml:\d+: check "a" headers\.X-Token: must be a string$/
+    )
+  })
+})
+
+describe('with only a base URL', () => {
+  it('checks that GET /healthz answers 2xx, retrying until the deadline', () => {
+    expect(defaultSmokeSpec()).toEqual({
+      source: 'smoke-url',
+      checks: [
+        {
+          type: 'http',
+          name: 'health',
+          method: 'GET',
+          target: '/healthz',
+          headers: {},
+          query: {},
+          retry: true,
+          timeoutMs: DEFAULT_TIMEOUT_MS,
+          intervalMs: DEFAULT_INTERVAL_MS,
+          expect: { status: [], json: [], headers: {} }
+        }
+      ]
+    })
+    expect(defaultSmokeSpec(5_000, 100).checks[0]).toMatchObject({ timeoutMs: 5_000, intervalMs: 100 })
   })
 })
