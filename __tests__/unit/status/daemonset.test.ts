@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node'
+import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node'
 import { daemonSetReadiness } from '../../../src/kube/status/daemonset.js'
 import { replicaSetReadiness } from '../../../src/kube/status/replicaset.js'
 import type { ReadinessContext } from '../../../src/kube/status/types.js'
@@ -7,6 +7,7 @@ import {
   daemonPod,
   daemonSet,
   deployment,
+  pod,
   podOf,
   replicaSetOf,
   waiting
@@ -62,6 +63,20 @@ describe('DaemonSet', () => {
     expect(daemonSetReadiness(ds, context(pods)).failure?.pod).toBe('node-agent-c')
   })
 
+  it('names a pod of the old template generation still terminating, once the new ones are fine', () => {
+    // maxUnavailable: the old pod on a node goes first, its replacement comes after.
+    const ds = daemonSet({ generation: 2, updated: 2, available: 2 })
+    const pods = [
+      daemonPod(ds, 'a', 2),
+      daemonPod(ds, 'b', 2),
+      daemonPod(ds, 'c', 1, { deleting: true, ready: false })
+    ]
+    expect(daemonSetReadiness(ds, context(pods))).toEqual({
+      state: 'InProgress',
+      message: '2 of 3 pods updated; old revision pod node-agent-c: terminating'
+    })
+  })
+
   it('is Current with no node to run on', () => {
     expect(daemonSetReadiness(daemonSet({ desired: 0 }), context()).message).toBe(
       'no node to run on (0 pods desired)'
@@ -84,5 +99,40 @@ describe('ReplicaSet', () => {
     expect(replicaSetReadiness(starting, context()).message).toBe('2 of 3 replicas ready')
     const pods = [podOf(rs, 'x2k8p', { containers: [waiting('web', 'ImagePullBackOff')] })]
     expect(replicaSetReadiness(starting, context(pods)).failure?.code).toBe('ImagePull')
+  })
+
+  it('is Current scaled to zero', () => {
+    expect(replicaSetReadiness(replicaSetOf(deployment(), '7d9c6b5f4', '1', 0), context())).toEqual({
+      state: 'Current',
+      message: 'scaled to 0 replicas'
+    })
+  })
+
+  it('shows why it cannot create pods while it waits, and fails when nothing will let it', () => {
+    const quota = 'pods "web-7d9c6b5f4-x" is forbidden: exceeded quota: compute, requested: cpu=500m'
+    const blocked: V1ReplicaSet = {
+      ...rs,
+      status: {
+        ...rs.status!,
+        readyReplicas: 2,
+        availableReplicas: 2,
+        conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: quota }]
+      }
+    }
+    // A pod of the namespace terminating gives its share of the quota back: wait, saying why.
+    const terminating = pod('batch-1', { deleting: true })
+    expect(replicaSetReadiness(blocked, context([terminating]))).toEqual({
+      state: 'InProgress',
+      message: `2 of 3 replicas ready (FailedCreate: ${quota})`
+    })
+    expect(replicaSetReadiness(blocked, context()).failure).toEqual({
+      code: 'AdmissionDenied',
+      reason: `pods are refused: ${quota}`
+    })
+    const cleared = {
+      ...blocked,
+      status: { ...blocked.status!, conditions: [{ type: 'ReplicaFailure', status: 'False' }] }
+    }
+    expect(replicaSetReadiness(cleared, context()).message).toBe('2 of 3 replicas ready')
   })
 })

@@ -143,6 +143,50 @@ describe('Deployment: update rollout', () => {
     expect(readiness.state).toBe('Current')
   })
 
+  it('fails on a deadline naming a ReplicaSet not listed yet: nothing shows that rollout is over', () => {
+    const stuck = deployment({
+      generation: 2,
+      revision: '2',
+      updatedReplicas: 1,
+      conditions: progressDeadlineExceeded('web-7d9c6b5f4')
+    })
+    expect(deploymentReadiness(stuck, context([], [])).failure).toEqual({
+      code: 'ProgressDeadline',
+      pod: undefined,
+      reason:
+        'rollout exceeded its progress deadline of 600s (ReplicaSet "web-7d9c6b5f4" has timed out progressing.)'
+    })
+  })
+
+  it('says only what it knows of a deadline without progressDeadlineSeconds or a message', () => {
+    const stuck = deployment({
+      updatedReplicas: 1,
+      conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }]
+    })
+    delete stuck.spec!.progressDeadlineSeconds
+    expect(deploymentReadiness(stuck, context([], [])).failure?.reason).toBe(
+      'rollout exceeded its progress deadline'
+    )
+  })
+
+  it('names the first new pod that is not ready, passing over ready and terminating ones', () => {
+    const stuck = deployment({
+      generation: 2,
+      revision: '2',
+      updatedReplicas: 3,
+      availableReplicas: 1,
+      conditions: progressDeadlineExceeded('web-7d9c6b5f4')
+    })
+    const pods = [
+      podOf(newRs, 'a1b2c', { deleting: true, containers: [running('web', { ready: false })] }),
+      podOf(newRs, 'x2k8p'),
+      podOf(newRs, 'm4n7q', { containers: [running('web', { ready: false })] })
+    ]
+    const failure = deploymentReadiness(stuck, context(pods, [oldRs, newRs])).failure
+    expect(failure?.pod).toBe('web-7d9c6b5f4-m4n7q')
+    expect(failure?.reason).toMatch(/; pod web-7d9c6b5f4-m4n7q: not ready \(container web: running/)
+  })
+
   it('reports a doomed new pod rather than the bare deadline when there is one', () => {
     const stuck = deployment({
       generation: 2,
@@ -309,6 +353,34 @@ describe('Deployment: messages', () => {
     const readiness = deploymentReadiness(web, context([], []))
     expect(readiness.failure?.code).toBe('AdmissionDenied')
     expect(readiness.failure?.reason).toContain('violates PodSecurity')
+  })
+
+  it('names minReadySeconds while updated replicas are not available yet', () => {
+    const web = deployment({ availableReplicas: 2 })
+    web.spec!.minReadySeconds = 30
+    expect(deploymentReadiness(web, context([], [])).message).toBe(
+      '2 of 3 updated replicas available (minReadySeconds 30)'
+    )
+  })
+
+  it('waits on a ReplicaSet failure that is not a refusal of its pods', () => {
+    const failing = (reason: string, message: string) =>
+      deployment({
+        updatedReplicas: 1,
+        conditions: [{ type: 'ReplicaFailure', status: 'True', reason, message }]
+      })
+    // A webhook refusing to let a pod go is not the rollout's pods being refused.
+    const deleteRefused = failing('FailedDelete', 'pods "web-5f6d8c7b9-a1b2c" is forbidden: protected')
+    expect(deploymentReadiness(deleteRefused, context([], []))).toEqual({
+      state: 'InProgress',
+      message: '1 of 3 replicas updated (FailedDelete: pods "web-5f6d8c7b9-a1b2c" is forbidden: protected)'
+    })
+    // A transient API error: the controller retries.
+    const transient = failing('FailedCreate', 'etcdserver: request timed out')
+    expect(deploymentReadiness(transient, context([], []))).toEqual({
+      state: 'InProgress',
+      message: '1 of 3 replicas updated (FailedCreate: etcdserver: request timed out)'
+    })
   })
 
   it('says when the rollout is paused', () => {

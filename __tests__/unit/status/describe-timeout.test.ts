@@ -22,3 +22,9 @@ it('names namespaces only when namespaced resources span several; cluster-scoped
     'Deployment/api in other: 0 of 2 updated replicas available'
   ])
 })
+
+it('still gives a line for an object that lacks its kind or name', () => {
+  expect(describeTimeout([{ object: { metadata: {} }, readiness: waiting }])).toEqual([
+    'Object/?: 0 of 2 updated replicas available'
+  ])
+})

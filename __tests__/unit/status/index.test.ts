@@ -77,6 +77,18 @@ describe('readinessOf', () => {
       state: 'InProgress',
       message: 'being deleted (waiting for finalizers: example.com/cleanup)'
     })
+    web.metadata!.finalizers = ['example.com/cleanup', 'example.com/backup']
+    expect(readinessOf(web, empty).message).toBe(
+      'being deleted (waiting for finalizers: example.com/cleanup, example.com/backup)'
+    )
+    delete web.metadata!.finalizers
+    expect(readinessOf(web, empty)).toEqual({ state: 'InProgress', message: 'being deleted' })
+  })
+
+  it('takes an object without apiVersion as of the core group', () => {
+    const debug = pod('debug', { scheduled: false })
+    delete debug.apiVersion
+    expect(readinessOf(debug, empty).message).toBe('pod debug: Pending (not scheduled yet)')
   })
 })
 

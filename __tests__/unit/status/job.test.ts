@@ -126,4 +126,73 @@ describe('Job', () => {
       message: 'suspended (spec.suspend is true)'
     })
   })
+
+  it('is Current when its success policy is met, before the remaining pods are gone', () => {
+    const migrate = job({
+      completions: 3,
+      active: 1,
+      conditions: [{ type: 'SuccessCriteriaMet', status: 'True', reason: 'SuccessPolicy' }]
+    })
+    expect(jobReadiness(migrate, context())).toEqual({
+      state: 'Current',
+      message: 'succeeded (success policy met)'
+    })
+  })
+
+  it('counts toward spec.completions and passes over attempts that already succeeded', () => {
+    const migrate = job({ completions: 2, succeeded: 1, active: 1 })
+    const pods = [
+      jobPod(migrate, 'done', { phase: 'Succeeded', containers: [terminated('migrate', 0)] }),
+      jobPod(migrate, 'next', { containers: [waiting('migrate', 'ContainerCreating')] })
+    ]
+    expect(jobReadiness(migrate, context(pods)).message).toBe(
+      '1 of 2 completions, 1 active, 0 failed (backoff limit 6); pod migrate-next: not ready (container migrate: ContainerCreating)'
+    )
+  })
+
+  it('leaves the backoff limit out when the spec has none', () => {
+    const migrate = job({ active: 1 })
+    delete migrate.spec!.backoffLimit
+    expect(jobReadiness(migrate, context()).message).toBe('0 of 1 completions, 1 active, 0 failed')
+  })
+
+  it('names attempts in the order listed, the failed ones after those still running', () => {
+    const migrate = job({ completions: 2, active: 2, failed: 2 })
+    const starting = (suffix: string) =>
+      jobPod(migrate, suffix, { containers: [waiting('migrate', 'ContainerCreating')] })
+    const crashed = (suffix: string) =>
+      jobPod(migrate, suffix, { phase: 'Failed', containers: [terminated('migrate', 1)] })
+    const named = (pods: V1Pod[]) => /; pod (\S+):/.exec(jobReadiness(migrate, context(pods)).message)?.[1]
+    expect(named([crashed('a'), starting('b'), starting('c')])).toBe('migrate-b')
+    expect(named([starting('b'), starting('c')])).toBe('migrate-b')
+    // Between a failed attempt and its replacement, the first failed one.
+    expect(named([crashed('a'), crashed('d')])).toBe('migrate-a')
+  })
+
+  it('names a termination reason other than Error, such as OOMKilled', () => {
+    const migrate = job({ conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] })
+    const pods = [
+      jobPod(migrate, 'only', {
+        phase: 'Failed',
+        containers: [terminated('migrate', 137, { reason: 'OOMKilled' })]
+      })
+    ]
+    expect(jobReadiness(migrate, context(pods)).failure?.reason).toBe(
+      'job failed: BackoffLimitExceeded; last failure: pod migrate-only container migrate exited with code 137 (OOMKilled)'
+    )
+  })
+
+  it('of crashes in the same second (timestamps have second resolution), names the first container', () => {
+    const migrate = job({ conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] })
+    const pods = [
+      jobPod(migrate, 'only', {
+        phase: 'Failed',
+        containers: [
+          terminated('migrate', 2, { finishedAt: '2026-11-24T10:00:09Z' }),
+          terminated('proxy', 1, { finishedAt: '2026-11-24T10:00:09Z' })
+        ]
+      })
+    ]
+    expect(jobReadiness(migrate, context(pods)).failure).toMatchObject({ container: 'migrate', exitCode: 2 })
+  })
 })

@@ -68,10 +68,19 @@ describe('Service', () => {
       message: 'ClusterIP service'
     })
     expect(serviceReadiness(service('ExternalName'), { waitForLoadBalancer: true }).state).toBe('Current')
+    const untyped = service('ClusterIP')
+    delete untyped.spec!.type
+    expect(serviceReadiness(untyped, { waitForLoadBalancer: true })).toEqual({
+      state: 'Current',
+      message: 'ClusterIP service'
+    })
   })
 
   it('waits for a LoadBalancer address only when asked to', () => {
-    expect(serviceReadiness(service('LoadBalancer'), { waitForLoadBalancer: false }).state).toBe('Current')
+    expect(serviceReadiness(service('LoadBalancer'), { waitForLoadBalancer: false })).toEqual({
+      state: 'Current',
+      message: 'LoadBalancer service (address not awaited)'
+    })
     expect(serviceReadiness(service('LoadBalancer'), { waitForLoadBalancer: true })).toEqual({
       state: 'InProgress',
       message: 'waiting for a load balancer address'
@@ -87,6 +96,11 @@ describe('Service', () => {
         }
       )
     ).toEqual({ state: 'Current', message: 'load balancer at 203.0.113.10, web.elb.example.com' })
+    // An ingress entry without an address yet (only ports, say) is not an address.
+    expect(serviceReadiness(service('LoadBalancer', [{}]), { waitForLoadBalancer: true })).toEqual({
+      state: 'InProgress',
+      message: 'waiting for a load balancer address'
+    })
   })
 })
 
@@ -145,7 +159,21 @@ describe('generic objects (kstatus conventions)', () => {
 
   it('is Current once applied when it has no status conventions', () => {
     expect(genericReadiness(object())).toEqual({ state: 'Current', message: 'applied' })
-    expect(genericReadiness(object({ phase: 'Whatever' })).state).toBe('Current')
+    expect(genericReadiness(object({ phase: 'Whatever' }))).toEqual({
+      state: 'Current',
+      message: 'applied (no readiness conditions)'
+    })
+  })
+
+  it('skips malformed conditions rather than trusting or tripping over them', () => {
+    const odd = object({
+      conditions: [null, 'Ready', { type: 'Ready' }, { type: 'Ready', status: 'True', reason: 'Ready' }]
+    })
+    expect(genericReadiness(odd)).toEqual({ state: 'Current', message: 'ready' })
+    expect(genericReadiness(object({ conditions: 'Ready' }))).toEqual({
+      state: 'Current',
+      message: 'applied (no readiness conditions)'
+    })
   })
 
   it('follows Ready', () => {

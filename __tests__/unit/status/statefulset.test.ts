@@ -122,6 +122,9 @@ describe('StatefulSet', () => {
       currentRevision: OLD,
       updateRevision: NEW
     })
-    expect(statefulSetReadiness(db, context()).state).toBe('Current')
+    expect(statefulSetReadiness(db, context())).toEqual({
+      state: 'Current',
+      message: 'update strategy OnDelete: pods take the new revision when deleted'
+    })
   })
 })

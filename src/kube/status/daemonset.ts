@@ -11,6 +11,7 @@ export function daemonSetReadiness(ds: V1DaemonSet, context: ReadinessContext): 
 
   const object = { ...ds, kind: 'DaemonSet' } as KubeResource
   const pods = currentRevisionPods(object, context)
+  // Stryker disable next-line MethodExpression: equivalent, oldPods are searched only when no current pod is waited on, so current ones among them change nothing
   const oldPods = podsOf(object, context).filter(pod => !pods.includes(pod))
   const desired = status?.desiredNumberScheduled ?? 0
   const updated = status?.updatedNumberScheduled ?? 0

@@ -65,7 +65,7 @@ const RULES: Record<string, Rule> = {
 
 function groupOf(apiVersion: string | undefined): string {
   const slash = apiVersion?.indexOf('/') ?? -1
-  return slash < 0 ? '' : apiVersion!.slice(0, slash)
+  return slash === -1 ? '' : apiVersion!.slice(0, slash)
 }
 
 export function readinessOf(object: KubeResource, context: ReadinessContext): Readiness {

@@ -97,5 +97,5 @@ export function jobReadiness(job: V1Job, context: ReadinessContext): Readiness {
   const byAttempt = [...pods].sort(
     (a, b) => Number(a.status?.phase === 'Failed') - Number(b.status?.phase === 'Failed')
   )
-  return workloadInProgress(progress, byAttempt, [], { crashesAreRetried: true, failedPodsAreReplaced: true })
+  return workloadInProgress(progress, byAttempt, [], { crashesAreRetried: true })
 }
