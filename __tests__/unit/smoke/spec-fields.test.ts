@@ -328,6 +328,11 @@ describe('a smoke check accepted', () => {
     })
   })
 
+  it('sends a JSON body that is a single value', () => {
+    expect(only(checkWith('json: 42\n')).json).toBe(42)
+    expect(only(checkWith('json: [1, "a"]\n')).json).toEqual([1, 'a'])
+  })
+
   it('refuses a header with no value', () => {
     expect(refusal(checkWith('headers:\n      X-Token:\n'))).toMatch(
       /^smoke\.yaml:\d+: check "a" headers\.X-Token: must be a string$/
