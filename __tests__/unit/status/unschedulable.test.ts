@@ -34,11 +34,20 @@ describe('quantities', () => {
     ['1Gi', 2 ** 30],
     ['1G', 1e9],
     ['2e3', 2000],
-    ['100k', 100_000]
+    ['100k', 100_000],
+    ['12.5', 12.5],
+    ['.25', 0.25],
+    ['+1', 1],
+    ['-1', -1],
+    ['1e+3', 1000],
+    ['1e12', 1e12],
+    [' 2Gi ', 2 * 2 ** 30]
   ])('%s is %d', (text, value) => expect(parseQuantity(text)).toBeCloseTo(value))
 
   it('rejects what is not a quantity', () => {
     expect(parseQuantity('lots')).toBeUndefined()
+    expect(parseQuantity('x500m')).toBeUndefined()
+    expect(parseQuantity('500mx')).toBeUndefined()
     expect(parseQuantity(undefined)).toBeUndefined()
   })
 
@@ -79,6 +88,64 @@ describe('an Unschedulable pod', () => {
     expect(judgeUnschedulable(pod({ cpu: '3' }), cordoned).doomed).toBe(true)
   })
 
+  it('fails once unschedulable for exactly the grace period', () => {
+    const verdict = judgeUnschedulable(
+      pod({ cpu: '1' }),
+      facts({ unschedulableSince: new Map([['web-1', NOW - 30_000]]) })
+    )
+    expect(verdict).toMatchObject({ doomed: true })
+  })
+
+  it('compares with the largest node, and fits on a node exactly its size', () => {
+    const nodes = [
+      { name: 'small', allocatable: { cpu: '2' } },
+      { name: 'large', allocatable: { cpu: '8' } },
+      { name: 'medium', allocatable: { cpu: '4' } }
+    ]
+    expect(judgeUnschedulable(pod({ cpu: '4' }), facts({ nodes })).doomed).toBe(false)
+    expect(judgeUnschedulable(pod({ cpu: '8' }), facts({ nodes })).doomed).toBe(false)
+    const verdict = judgeUnschedulable(pod({ cpu: '9' }), facts({ nodes }))
+    expect(verdict.doomed && verdict.reason).toBe(
+      'it requests cpu 9, more than any node can offer (largest allocatable: 8)'
+    )
+  })
+
+  it("quotes the containers' requests as written", () => {
+    const twoContainers: V1Pod = {
+      metadata: { name: 'web-1' },
+      spec: {
+        containers: [
+          { name: 'web', resources: { requests: { cpu: '1' } } },
+          { name: 'log', resources: { requests: { memory: '64Mi' } } },
+          { name: 'proxy', resources: { requests: { cpu: '2500m' } } }
+        ]
+      }
+    }
+    const verdict = judgeUnschedulable(twoContainers, facts())
+    expect(verdict.doomed && verdict.reason).toBe(
+      'it requests cpu 1+2500m, more than any node can offer (largest allocatable: 2)'
+    )
+  })
+
+  it('gives the number when only an init container asks for that much', () => {
+    const verdict = judgeUnschedulable(pod({ memory: '1Gi' }, { cpu: '4' }), facts())
+    expect(verdict.doomed && verdict.reason).toBe(
+      'it requests cpu 4, more than any node can offer (largest allocatable: 2)'
+    )
+  })
+
+  it('fails at once when no node has the resource at all', () => {
+    const verdict = judgeUnschedulable(pod({ 'nvidia.com/gpu': '1' }), facts())
+    expect(verdict.doomed && verdict.reason).toBe(
+      'it requests nvidia.com/gpu 1, more than any node can offer (largest allocatable: none)'
+    )
+  })
+
+  it('waits by the grace period when every node is cordoned', () => {
+    const nodes = [{ name: 'n1', allocatable: { cpu: '2' }, unschedulable: true }]
+    expect(judgeUnschedulable(pod({ cpu: '1' }), facts({ nodes })).doomed).toBe(false)
+  })
+
   it('without node data, is judged by the grace period only', () => {
     expect(judgeUnschedulable(pod({ cpu: '3000' }), facts({ nodes: undefined })).doomed).toBe(false)
   })
@@ -92,7 +159,17 @@ describe('an Unschedulable pod', () => {
       facts({ autoscalerEvents: events, unschedulableSince: new Map([['web-1', NOW - 120_000]]) })
     )
     expect(verdict).toMatchObject({ doomed: false })
-    expect(verdict.doomed === false && verdict.waitingFor).toContain('TriggeredScaleUp')
+    expect(verdict.doomed === false && verdict.waitingFor).toBe(
+      'an autoscaler is adding a node (TriggeredScaleUp: pod triggered scale-up: [{pool 1->2}])'
+    )
+  })
+
+  it('names the autoscaler event when it has no message', () => {
+    const events = new Map([['web-1', { reason: 'Nominated' }]])
+    const verdict = judgeUnschedulable(pod({ cpu: '1' }), facts({ autoscalerEvents: events }))
+    expect(verdict.doomed === false && verdict.waitingFor).toMatch(
+      /^an autoscaler is adding a node \(Nominated: ?\)$/
+    )
   })
 
   it('fails at once when the cluster autoscaler says it will not help', () => {

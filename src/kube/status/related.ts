@@ -83,7 +83,6 @@ export function podsOf(
   context: Pick<ReadinessContext, 'pods' | 'replicaSets'>
 ): V1Pod[] {
   const pods = context.pods.filter(pod => sameNamespace(pod, object))
-  if (object.kind === 'Pod') return pods.filter(pod => pod.metadata?.name === object.metadata?.name)
   if (object.kind === 'Deployment') {
     const owners = replicaSetsOf(object, context.replicaSets) as KubeResource[]
     return pods.filter(pod => owners.some(rs => ownedBy(pod, rs)))
