@@ -109,6 +109,16 @@ describe('Job', () => {
     expect(jobReadiness(migrate, context(onFailure)).state).toBe('InProgress')
   })
 
+  it('retries crashes of its pods even when their owner reference does not mark it as controller', () => {
+    const migrate = job({ active: 1 })
+    const only = jobPod(migrate, 'only', {
+      restartPolicy: 'OnFailure',
+      containers: [crashLooping('migrate')]
+    })
+    only.metadata!.ownerReferences![0].controller = false
+    expect(jobReadiness(migrate, context([only])).state).toBe('InProgress')
+  })
+
   it('fails early on what no retry fixes: an image that cannot be pulled', () => {
     const migrate = job({ active: 1 })
     const pods = [jobPod(migrate, 'first', { containers: [waiting('migrate', 'ErrImagePull', 'not found')] })]
