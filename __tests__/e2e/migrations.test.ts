@@ -260,7 +260,11 @@ describe('one stage at a time on the real node', () => {
       namespace,
       body: {
         metadata: { name: 'kube-stage-staging' },
-        spec: { holderIdentity: holder, leaseDurationSeconds: 600, renewTime: new Date().toISOString().replace('Z', '000Z') as never }
+        spec: {
+          holderIdentity: holder,
+          leaseDurationSeconds: 600,
+          renewTime: new Date().toISOString().replace('Z', '000Z') as never
+        }
       }
     })
     const app = `apiVersion: apps/v1

@@ -37,7 +37,6 @@ export interface HeldLease {
 const POLL_MS = 1_000
 const SAY_EVERY_MS = 10_000
 
-
 function leasePath(namespace: string, name?: string): string {
   const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`
   return name === undefined ? base : `${base}/${encodeURIComponent(name)}`
