@@ -5,7 +5,9 @@
 //
 //   start-up:   `node dist/index.js` (until it has parsed its inputs) vs `node -e ''`
 //   config set: BENCH_OBJECTS (200) ConfigMaps, Secrets and Services into a new namespace,
-//               then the same again unchanged: kube-stage's bundle vs `kubectl apply --server-side`
+//               then the same again unchanged: kube-stage's bundle vs `kubectl apply --server-side`,
+//               and vs the floor (script/bench-floor.mjs: a bare process sending one dry-run
+//               wave and one apply wave, all at once), so kube-stage's overhead is a number
 //   pod set:    10 Deployments x 2 replicas of the shop image on the real node, with a
 //               readiness probe: kube-stage (apply and wait) vs `kubectl apply --server-side`
 //               then `kubectl rollout status` for each Deployment, one after another (as the
@@ -377,6 +379,23 @@ async function configRound(rttMs, config, round) {
       }
       return ns
     },
+    floor: async () => {
+      const ns = `bench-floor-${tag}`
+      await createNamespace(ns)
+      for (const phase of ['new', 'unchanged']) {
+        const result = await run(node, [
+          path.join(root, 'script/bench-floor.mjs'),
+          config,
+          ns,
+          path.join(configWorkspace, 'k8s/objects.yaml'),
+          phase
+        ])
+        if (result.status !== 0)
+          throw new Error(`bench-floor (${result.status}): ${result.stderr.slice(-3000)}`)
+        record(`${rttMs}/config/floor/${phase}`, result.ms)
+      }
+      return ns
+    },
     stage: async () => {
       const ns = `bench-stage-${tag}`
       await createNamespace(ns)
@@ -390,8 +409,9 @@ async function configRound(rttMs, config, round) {
       return ns
     }
   }
-  // Alternate which tool goes first, so neither always meets a warmer API server.
-  const order = round % 2 ? ['stage', 'kubectl'] : ['kubectl', 'stage']
+  // Rotate which tool goes first, so none always meets a warmer API server.
+  const rotation = ['kubectl', 'floor', 'stage']
+  const order = [...rotation.slice(round % 3), ...rotation.slice(0, round % 3)]
   for (const tool of order) await deleteNamespace(await tools[tool]())
 }
 
@@ -599,6 +619,16 @@ for (const rttMs of rtts) {
       `${ratio(fig(`${p}/stage/${phase}`), fig(`${p}/kubectl/${phase}`))} kubectl${range(all(`${p}/stage/${phase}`))}`
     )
     line('  of which its dry run + apply', fig(`${p}/path/${phase}`), '(from its log)')
+    line(
+      'floor: bare process, discovery, dry-run wave, apply wave',
+      fig(`${p}/floor/${phase}`),
+      `(script/bench-floor.mjs${phase === 'new' ? '' : ': discovery and one list per kind'})${range(all(`${p}/floor/${phase}`))}`
+    )
+    line(
+      "  kube-stage's overhead over the floor",
+      fig(`${p}/stage/${phase}`) - fig(`${p}/floor/${phase}`),
+      `${ratio(fig(`${p}/stage/${phase}`), fig(`${p}/floor/${phase}`))} floor`
+    )
   }
   if (skipPods) continue
   const q = `${rttMs}/pods`

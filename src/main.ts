@@ -39,9 +39,12 @@ export async function run(): Promise<void> {
     describeStage(record, config)
     deployment = await openDeployment(config, record)
 
-    // plan: the workspace's manifests and checks first, then what the cluster decides
+    // plan: the workspace's manifests and checks first, then what the cluster decides. The
+    // connection (credentials, TLS, /version) is made meanwhile; a manifest error still comes first.
+    const connecting = connect(config, record)
+    connecting.catch(() => undefined)
     const sources = await load(config)
-    stage = await connect(config, record)
+    stage = await connecting
     planned = await plan(stage, sources)
     // with prune: the stage's ApplySet, refused before any write when it is not kube-stage's
     const applySet = await openApplySet(stage, planned)
@@ -78,9 +81,12 @@ export async function run(): Promise<void> {
   } catch (error) {
     fail(record, error)
   } finally {
-    await releaseStageLease(stage)
+    const releasing = releaseStageLease(stage)
+    // On the wire before the release record is built, which takes CPU time a round trip can hide.
+    await new Promise(resolve => setImmediate(resolve))
     record.finishedAt = Date.now()
     if (planned) recordRelease(record, planned.rendered)
+    await releasing
     await finishReport(record, deployment)
   }
 }

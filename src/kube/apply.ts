@@ -163,36 +163,34 @@ async function fetchLive(
   }
   const live = new Map<string, KubeObject>()
   // Cluster-scoped objects are read one by one: listing them all needs a ClusterRole,
-  // and a namespace-scoped deployer may still get its own Namespace.
+  // and a namespace-scoped deployer may still get its own Namespace. Both kinds of read
+  // go at once: one round trip.
   const clusterScoped = objects.filter(o => {
     const resource = resources.get(typeKeyOf(o))!
     return !resource.namespaced && !isPendingCrd(resource)
   })
-  await Promise.all(
-    clusterScoped.map(async object => {
-      const resource = resources.get(typeKeyOf(object))!
-      try {
-        const item = await client.getJson<KubeObject>(pathOf(object, resource))
-        live.set(objectKey(object), { ...item, apiVersion: object.apiVersion, kind: resource.kind })
-      } catch (error) {
-        if (asKubeApiError(error)?.status !== 404) throw error
-      }
-    })
-  )
-  await Promise.all(
-    [...groups.values()].map(async ({ apiVersion, resource, namespace }) => {
-      const list = await client.getJson<{ items: KubeObject[] }>(
-        collectionPath(apiVersion, resource, namespace)
-      )
-      for (const item of list.items ?? []) {
-        live.set(objectKey({ ...item, apiVersion, kind: resource.kind }), {
-          ...item,
-          apiVersion,
-          kind: resource.kind
-        })
-      }
-    })
-  )
+  const reads = clusterScoped.map(async object => {
+    const resource = resources.get(typeKeyOf(object))!
+    try {
+      const item = await client.getJson<KubeObject>(pathOf(object, resource))
+      live.set(objectKey(object), { ...item, apiVersion: object.apiVersion, kind: resource.kind })
+    } catch (error) {
+      if (asKubeApiError(error)?.status !== 404) throw error
+    }
+  })
+  const lists = [...groups.values()].map(async ({ apiVersion, resource, namespace }) => {
+    const list = await client.getJson<{ items: KubeObject[] }>(
+      collectionPath(apiVersion, resource, namespace)
+    )
+    for (const item of list.items ?? []) {
+      live.set(objectKey({ ...item, apiVersion, kind: resource.kind }), {
+        ...item,
+        apiVersion,
+        kind: resource.kind
+      })
+    }
+  })
+  await Promise.all([...reads, ...lists])
   return live
 }
 
@@ -251,7 +249,8 @@ function rejectionError(
   failures: { object: KubeObject; error: unknown }[],
   total: number,
   options: ApplyOptions,
-  phase: 'dry run' | 'apply'
+  phase: 'dry run' | 'apply',
+  appliedBefore = false
 ): StageError {
   const denied = failures.map(f => asKubeApiError(f.error)).find(api => api?.status === 403)
   if (denied)
@@ -259,7 +258,7 @@ function rejectionError(
   const described = failures.map(f => describeRejection(f.object, f.error))
   const conflict = described.some(d => d.conflict)
   const location = failures.map(f => options.locate?.(f.object)).find(l => l !== undefined)
-  const what = phase === 'dry run' ? 'nothing was applied' : 'objects in earlier tiers were applied'
+  const what = appliedBefore ? 'objects in earlier tiers were applied' : 'nothing was applied'
   const message = conflict
     ? `Server-side ${phase} found fields owned by another field manager in ${failures.length} of ${total} object(s); ${what}. ` +
       'Another tool changed them since this stage last applied: remove them from the manifests, stop the other tool, or set force-conflicts: true to take them over.'
@@ -359,7 +358,14 @@ export async function applyPlanned(
         onApplied(outcome.value)
       }
     }
-    if (failures.length > 0) throw rejectionError(failures, total, options, 'apply')
+    if (failures.length > 0)
+      throw rejectionError(
+        failures,
+        total,
+        options,
+        'apply',
+        results.some(r => r.action !== 'unchanged')
+      )
     const crds = tier.filter(p => p.object.kind === 'CustomResourceDefinition')
     if (crds.length > 0)
       await waitForCrdsEstablished(

@@ -8,9 +8,12 @@
  * through KubernetesObjectApi's typed deserializer, which turns timestamps into
  * Dates and drops fields it does not know: status rules and change detection
  * need the wire format, and server-side apply needs the HTTP status (201 = created).
+ * Requests go through undici's `request`, not `fetch`: a stage sends hundreds at once,
+ * and fetch's WHATWG objects and web streams cost each one CPU the API server (often on
+ * the same machine in tests, always on the runner's cores) would rather have.
  */
 import type { HttpMethod, KubeConfig } from '@kubernetes/client-node'
-import { Agent, fetch, type Dispatcher, type Response } from 'undici'
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici'
 import { StageError } from '../errors.js'
 import { apiErrorFrom, describeConnectionFailure } from './errors.js'
 import { retryDelay } from './retry.js'
@@ -68,7 +71,7 @@ export interface KubeClient {
   /** GET a path as text (pod logs). */
   getText(path: string): Promise<string>
   /** A streaming GET (watch); the caller reads the body. */
-  stream(path: string, signal: AbortSignal): Promise<Response>
+  stream(path: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>>
   /** Discovery for one apiVersion, fetched once and shared by every later call. */
   resourceFor(apiVersion: string, kind: string): Promise<ApiResource | undefined>
   close(): Promise<void>
@@ -214,6 +217,31 @@ function shareDispatcher(kc: KubeConfig): void {
   }
 }
 
+/** What the client reads of an answer: fetch's names, over undici's leaner response. */
+interface ApiResponse {
+  status: number
+  ok: boolean
+  /** A header's value; repeated headers joined with ", ", as fetch's Headers.get does. */
+  header(name: string): string | undefined
+  json(): Promise<unknown>
+  text(): Promise<string>
+  body: AsyncIterable<Uint8Array>
+}
+
+function answerOf(response: Dispatcher.ResponseData): ApiResponse {
+  return {
+    status: response.statusCode,
+    ok: response.statusCode >= 200 && response.statusCode < 300,
+    header: name => {
+      const value = response.headers[name]
+      return Array.isArray(value) ? value.join(', ') : value
+    },
+    json: () => response.body.json(),
+    text: () => response.body.text(),
+    body: response.body
+  }
+}
+
 export async function createClient(connection: ClusterConnection): Promise<KubeClient> {
   const kc = await loadKubeConfig(connection)
   const server = kc.getCurrentCluster()!.server
@@ -228,7 +256,7 @@ export async function createClient(connection: ClusterConnection): Promise<KubeC
       signal?: AbortSignal
       stream?: boolean
     } = {}
-  ): Promise<Response> {
+  ): Promise<ApiResponse> {
     const url = `${server}${path}`
     const signed = await signRequest(kc, url, options.method ?? 'GET')
     const headers: Record<string, string> = {
@@ -239,15 +267,17 @@ export async function createClient(connection: ClusterConnection): Promise<KubeC
     const method = options.method ?? 'GET'
     const apply = headers['content-type'] === 'application/apply-patch+yaml'
     for (let attempt = 1; ; attempt++) {
-      let response: Response
+      let response: ApiResponse
       try {
-        response = await fetch(url, {
-          method,
-          headers,
-          body: options.body === undefined ? undefined : JSON.stringify(options.body),
-          signal: options.signal,
-          dispatcher: signed.dispatcher
-        })
+        response = answerOf(
+          await undiciRequest(url, {
+            method: method as Dispatcher.HttpMethod,
+            headers,
+            body: options.body === undefined ? undefined : JSON.stringify(options.body),
+            signal: options.signal,
+            dispatcher: signed.dispatcher
+          })
+        )
       } catch (error) {
         // A watch retries in its own loop, which also says that the connection was lost.
         const delay =
@@ -265,7 +295,7 @@ export async function createClient(connection: ClusterConnection): Promise<KubeC
         apply,
         attempt,
         status: response.status,
-        retryAfter: response.headers.get('retry-after')
+        retryAfter: response.header('retry-after')
       })
       if (delay === undefined || options.signal?.aborted || options.stream)
         throw apiErrorFrom(response.status, text)
@@ -299,13 +329,13 @@ export async function createClient(connection: ClusterConnection): Promise<KubeC
       return {
         status: response.status,
         body: (await response.json()) as T,
-        warnings: parseWarnings(response.headers.get('warning'))
+        warnings: parseWarnings(response.header('warning') ?? null)
       }
     },
     getJson: async <T>(path: string, accept?: string) =>
       (await (await request(path, { accept })).json()) as T,
     getText: async (path: string) => (await request(path)).text(),
-    stream: (path: string, signal: AbortSignal) => request(path, { signal, stream: true }),
+    stream: async (path: string, signal: AbortSignal) => (await request(path, { signal, stream: true })).body,
     resourceFor: async (apiVersion: string, kind: string) =>
       (await resourcesOf(apiVersion))?.find(r => r.kind === kind),
     close: async () => {

@@ -23,6 +23,12 @@ export interface LeaseOptions {
   waitMs: number
   /** Stops the waiting: acquireLease then throws the signal's reason. */
   signal?: AbortSignal
+  /**
+   * A read of the lease already asked alongside other requests (readLease): the first look
+   * uses it, one round trip less. Writes are made at the version read, so a read that is
+   * out of date by then only costs a 409 and a fresh read; a read that failed is made again.
+   */
+  firstRead?: Promise<LeaseObject | undefined>
   log: (line: string) => void
   warn: (line: string) => void
 }
@@ -42,7 +48,11 @@ function leasePath(namespace: string, name?: string): string {
   return name === undefined ? base : `${base}/${encodeURIComponent(name)}`
 }
 
-async function readLease(client: KubeClient, options: LeaseOptions): Promise<LeaseObject | undefined> {
+/** The lease as it is now; undefined when there is none. */
+export async function readLease(
+  client: KubeClient,
+  options: Pick<LeaseOptions, 'namespace' | 'name'>
+): Promise<LeaseObject | undefined> {
   try {
     return await client.getJson<LeaseObject>(leasePath(options.namespace, options.name))
   } catch (error) {
@@ -109,9 +119,11 @@ export async function acquireLease(client: KubeClient, options: LeaseOptions): P
   let said = 0
   let seen: LeaseObservation | undefined
   let taken: LeaseObject | undefined
+  let firstRead = options.firstRead?.catch(() => readLease(client, options))
   for (;;) {
     options.signal?.throwIfAborted()
-    const lease = await readLease(client, options)
+    const lease = await (firstRead ?? readLease(client, options))
+    firstRead = undefined
     const { verdict: state, observation } = leaseVerdict(lease, options.identity, Date.now(), seen)
     seen = observation
     if (state.state !== 'held') {

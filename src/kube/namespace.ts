@@ -93,10 +93,12 @@ export async function deleteNamespace(client: KubeClient, name: string, timeoutM
  * Reading it is split from removing it, so the read can go alongside other
  * requests: `remove()` deletes it and says whether there was one.
  */
-export async function findIsolationPolicy(
-  client: KubeClient,
-  namespace: string
-): Promise<{ remove(): Promise<boolean> }> {
+export interface IsolationPolicy {
+  /** Deletes it; false when there was none of ours. */
+  remove(): Promise<boolean>
+}
+
+export async function findIsolationPolicy(client: KubeClient, namespace: string): Promise<IsolationPolicy> {
   const path = `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/networkpolicies/${ISOLATION_POLICY}`
   const none = { remove: async () => false }
   try {

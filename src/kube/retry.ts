@@ -15,7 +15,9 @@ const CONNECTION_LOST = new Set([
   'UND_ERR_SOCKET',
   'UND_ERR_CLOSED',
   'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT'
+  'UND_ERR_BODY_TIMEOUT',
+  // HTTP/2: GOAWAY, a stream reset or closed before its answer (fetch said "fetch failed").
+  'UND_ERR_INFO'
 ])
 const RETRIED_STATUS = new Set([429, 502, 503, 504])
 

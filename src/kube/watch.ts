@@ -46,10 +46,10 @@ interface ListResponse {
   items: WatchedObject[]
 }
 
-async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+async function* lines(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
   const decoder = new TextDecoder()
   let buffered = ''
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body) {
     buffered += decoder.decode(chunk, { stream: true })
     let newline: number
     while ((newline = buffered.indexOf('\n')) >= 0) {
@@ -142,12 +142,12 @@ export async function watchCollection(
           needsRelist = false
           healthy()
         }
-        const response = await client.stream(
+        const body = await client.stream(
           withQuery(path, { watch: 1, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 240 }),
           stream.signal
         )
         healthy()
-        for await (const line of lines(response.body as ReadableStream<Uint8Array>)) {
+        for await (const line of lines(body)) {
           clearTimeout(idle)
           idle = setTimeout(stop, idleMs)
           const event = JSON.parse(line) as {

@@ -9,7 +9,6 @@
 import * as core from '@actions/core'
 import { formatDuration } from '../duration.js'
 import { applyPlanned, type AppliedObject, type PlannedObject } from '../kube/apply.js'
-import { findIsolationPolicy } from '../kube/namespace.js'
 import { displayName, objectKey } from '../manifests/objects.js'
 import { isWorkload, orderForApply } from '../manifests/order.js'
 import { isPreDeployJob } from '../manifests/pre-deploy.js'
@@ -36,10 +35,6 @@ export async function apply(stage: StageContext, admitted: Admitted): Promise<Ap
   const written = new Set<string>()
   const writtenPlan = () => plan.filter(p => written.has(objectKey(p.object)))
   let warned = admitted.warned
-  // Read while the objects are written; removed only once they are.
-  const oldIsolation =
-    !config.isolate && admitted.namespaceExisted ? findIsolationPolicy(client, config.namespace) : undefined
-  oldIsolation?.catch(() => undefined)
   try {
     const onApplied = (a: AppliedObject) => {
       written.add(objectKey(a.object))
@@ -63,7 +58,8 @@ export async function apply(stage: StageContext, admitted: Admitted): Promise<Ap
     info(
       `Applied ${applied.length} object(s) (${counts.join(', ')}): dry run ${formatDuration(admitted.dryRunMs)}, apply ${formatDuration(Date.now() - started)}`
     )
-    if (oldIsolation && (await (await oldIsolation).remove()))
+    // Removed only once the objects are applied.
+    if (admitted.oldIsolation && (await (await admitted.oldIsolation).remove()))
       info(`Removed the isolation NetworkPolicy from ${config.namespace}: isolate is off`)
     record.resources = applied.map(a => ({
       apiVersion: a.object.apiVersion,

@@ -15,6 +15,7 @@ import {
   type KubeClient
 } from '../kube/client.js'
 import type { HeldLease } from '../kube/lease.js'
+import type { LeaseObject } from '../kube/lease-rules.js'
 import { displayName } from '../manifests/objects.js'
 import type { KubeObject } from '../manifests/types.js'
 import { info } from '../report/log.js'
@@ -29,8 +30,16 @@ export interface StageContext {
    * connect: a smoke script or response must not show them either.
    */
   credentials: readonly string[]
+  /**
+   * Settles once the API server has answered /version, or rejects with a ClusterUnreachable
+   * error. Not awaited by connect: plan's first reads go meanwhile (one round trip less),
+   * and plan awaits this before their outcome, so an unreachable cluster is said as such.
+   */
+  connected: Promise<void>
   /** The stage's Lease while it holds it (stage/lease.ts). */
   lease?: HeldLease
+  /** The Lease as plan read it, until holding it uses that read (stage/lease.ts). */
+  leaseRead?: Promise<LeaseObject | undefined>
 }
 
 export async function connect(config: StageConfig, record: StageRecord): Promise<StageContext> {
@@ -49,9 +58,13 @@ export async function connect(config: StageConfig, record: StageRecord): Promise
       "The kubeconfig sets insecure-skip-tls-verify: the API server's certificate is not verified, so anyone between this runner and the cluster could read the credentials. Use certificate-authority-data instead."
     )
   record.server = client.server
-  record.clusterVersion = await verifyConnection(client)
-  info(`Connected to ${client.server} (Kubernetes ${record.clusterVersion})`)
-  return { config, record, client, credentials }
+  const connected = verifyConnection(client).then(version => {
+    record.clusterVersion = version
+    info(`Connected to ${client.server} (Kubernetes ${version})`)
+  })
+  // Awaited by plan; meanwhile its failure is not unhandled.
+  connected.catch(() => undefined)
+  return { config, record, client, credentials, connected }
 }
 
 export function warn(record: StageRecord, message: string): void {

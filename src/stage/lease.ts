@@ -8,20 +8,37 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { rethrowForbidden } from '../kube/forbidden.js'
-import { acquireLease, type HeldLease } from '../kube/lease.js'
-import { leaseHolder } from '../kube/lease-rules.js'
+import type { StageConfig } from '../inputs.js'
+import { acquireLease, readLease, type HeldLease } from '../kube/lease.js'
+import { leaseHolder, type LeaseObject } from '../kube/lease-rules.js'
 import { info } from '../report/log.js'
 import { warn, type StageContext } from './context.js'
 
 /** Renewed every third of it: a holder that died blocks others for at most this long once seen. */
 const LEASE_SECONDS = 15
 
+const leaseName = (config: StageConfig) => `kube-stage-${config.environment}`
+
+/**
+ * Asks for the stage's Lease as it is now, for holdStageLease's first look: plan starts it
+ * alongside its own reads. Only an apply reads it (a plan's Role may not reach leases).
+ */
+export function readStageLease({ client, config }: StageContext): Promise<LeaseObject | undefined> {
+  const read = readLease(client, { namespace: config.namespace, name: leaseName(config) })
+  // Its failure counts only when holdStageLease reads again.
+  read.catch(() => undefined)
+  return read
+}
+
 /** `signal` stops the waiting for another run's Lease (the stage failed meanwhile). */
 export async function holdStageLease(stage: StageContext, signal?: AbortSignal): Promise<void> {
   const { client, config, record } = stage
+  const firstRead = stage.leaseRead
+  stage.leaseRead = undefined
   stage.lease = await acquireLease(client, {
     namespace: config.namespace,
-    name: `kube-stage-${config.environment}`,
+    name: leaseName(config),
+    firstRead,
     identity: leaseHolder(config.github, `${hostname()}/${process.pid}/${randomUUID()}`),
     durationSeconds: LEASE_SECONDS,
     waitMs: config.leaseTimeoutMs,

@@ -45,6 +45,7 @@ import {
 } from '../promote/release.js'
 import { info } from '../report/log.js'
 import { warn, type StageContext } from './context.js'
+import { readStageLease } from './lease.js'
 import { loadSmoke, type SmokeChecks } from './verify.js'
 
 /** Annotations on every applied object; they change every run, so they never count as a change. */
@@ -105,13 +106,18 @@ export async function load(config: StageConfig): Promise<Sources> {
 
 export async function plan(stage: StageContext, sources: Sources): Promise<Planned> {
   const { config, record, client } = stage
-  // Both only read: asked at once, one round trip instead of two.
-  const [namespaceState, transformed] = await Promise.all([
+  // Only reads: asked at once, and alongside connect's /version and the Lease's first look.
+  if (config.mode === 'apply') stage.leaseRead = readStageLease(stage)
+  const reads = Promise.all([
     readNamespace(client, config.namespace).catch(
       rethrowForbidden(`read the environment label of namespace ${config.namespace}`)
     ),
     transform(client, config, sources.loaded)
   ])
+  reads.catch(() => undefined)
+  // An unreachable cluster fails these reads too; its own error says what to do.
+  await stage.connected
+  const [namespaceState, transformed] = await reads
   guardNamespace(config.namespace, config.environment, namespaceState)
 
   await guardOtherNamespaces(client, config, transformed)
