@@ -13,7 +13,9 @@
 //               then `kubectl rollout status` for each Deployment, one after another (as the
 //               reference pipeline and Azure/k8s-deploy do); and the cluster's own readiness
 //               time, from the API server's timestamps (1 s resolution) and from a watch kept
-//               on loopback by this script (ms), so each tool's overhead is a number
+//               on loopback by this script (ms), so each tool's overhead is a number; and the
+//               floor (script/bench-floor.mjs with `wait`: both waves, then a watch until every
+//               Deployment is available)
 //   memory:     peak RSS of a 500-object stage (BENCH_RSS_OBJECTS), and of kubectl doing the same
 //
 // Prints medians and ratios; asserts nothing. Needs a cluster with a real node: uses
@@ -367,6 +369,11 @@ async function startUp() {
   }
 }
 
+const TOOLS = ['kubectl', 'floor', 'stage']
+const TOOL_NAMES = { kubectl: 'kubectl', floor: 'the floor', stage: 'kube-stage' }
+/** Which tool goes first turns round by round, so none always meets a warmer API server. */
+const rotated = round => [...TOOLS.slice(round % TOOLS.length), ...TOOLS.slice(0, round % TOOLS.length)]
+
 async function configRound(rttMs, config, round) {
   const tag = `${process.pid}-${rttMs}-${round}`
   const tools = {
@@ -382,18 +389,8 @@ async function configRound(rttMs, config, round) {
     floor: async () => {
       const ns = `bench-floor-${tag}`
       await createNamespace(ns)
-      for (const phase of ['new', 'unchanged']) {
-        const result = await run(node, [
-          path.join(root, 'script/bench-floor.mjs'),
-          config,
-          ns,
-          path.join(configWorkspace, 'k8s/objects.yaml'),
-          phase
-        ])
-        if (result.status !== 0)
-          throw new Error(`bench-floor (${result.status}): ${result.stderr.slice(-3000)}`)
-        record(`${rttMs}/config/floor/${phase}`, result.ms)
-      }
+      for (const phase of ['new', 'unchanged'])
+        record(`${rttMs}/config/floor/${phase}`, (await runFloor(config, ns, configWorkspace, phase)).ms)
       return ns
     },
     stage: async () => {
@@ -409,10 +406,21 @@ async function configRound(rttMs, config, round) {
       return ns
     }
   }
-  // Rotate which tool goes first, so none always meets a warmer API server.
-  const rotation = ['kubectl', 'floor', 'stage']
-  const order = [...rotation.slice(round % 3), ...rotation.slice(0, round % 3)]
-  for (const tool of order) await deleteNamespace(await tools[tool]())
+  for (const tool of rotated(round)) await deleteNamespace(await tools[tool]())
+}
+
+/** script/bench-floor.mjs on a workspace's set; throws when it fails. */
+async function runFloor(config, ns, workspace, phase, wait = false) {
+  const result = await run(node, [
+    path.join(root, 'script/bench-floor.mjs'),
+    config,
+    ns,
+    path.join(workspace, 'k8s/objects.yaml'),
+    phase,
+    ...(wait ? ['wait'] : [])
+  ])
+  if (result.status !== 0) throw new Error(`bench-floor (${result.status}): ${result.stderr.slice(-3000)}`)
+  return result
 }
 
 /** `kubectl apply --server-side` of a directory, as the reference pipeline runs it; throws when it fails. */
@@ -443,6 +451,10 @@ async function podRound(rttMs, config, round) {
       }
       return { started, ms: performance.now() - started }
     },
+    floor: async ns => {
+      const result = await runFloor(config, ns, podWorkspace, 'new', true)
+      return { started: result.startedAt, ms: result.ms }
+    },
     stage: async ns => {
       const result = await run(node, [bundle], { env: stageEnv(podWorkspace, ns, config, '180s') })
       if (result.status !== 0)
@@ -450,8 +462,7 @@ async function podRound(rttMs, config, round) {
       return { started: result.startedAt, ms: result.ms }
     }
   }
-  const order = round % 2 ? ['stage', 'kubectl'] : ['kubectl', 'stage']
-  for (const tool of order) {
+  for (const tool of rotated(round)) {
     const ns = `bench-pods-${tool}-${tag}`
     await createNamespace(ns, { realNode: true })
     const stop = await watchReadiness(ns)
@@ -641,13 +652,18 @@ for (const rttMs of rtts) {
     '(baseline, one rollout status per Deployment)' + range(all(`${q}/kubectl`))
   )
   line(
+    'floor: bare process, dry-run wave, apply wave, watch',
+    fig(`${q}/floor`),
+    `(script/bench-floor.mjs)${range(all(`${q}/floor`))}`
+  )
+  line(
     'kube-stage, whole process',
     fig(`${q}/stage`),
-    `${ratio(fig(`${q}/stage`), fig(`${q}/kubectl`))} kubectl${range(all(`${q}/stage`))}`
+    `${ratio(fig(`${q}/stage`), fig(`${q}/kubectl`))} kubectl, ${ratio(fig(`${q}/stage`), fig(`${q}/floor`))} floor${range(all(`${q}/stage`))}`
   )
   console.log("  the cluster's own readiness time, first Deployment created -> last pod Ready:")
-  for (const tool of ['kubectl', 'stage']) {
-    const name = tool === 'stage' ? 'kube-stage' : 'kubectl'
+  for (const tool of TOOLS) {
+    const name = TOOL_NAMES[tool]
     line(
       `  in ${name}'s runs, API timestamps (1 s res.)`,
       fig(`${q}/${tool}/stamps-set`),
@@ -656,8 +672,8 @@ for (const rttMs of rtts) {
     line(`  in ${name}'s runs, seen by a watch (ms)`, fig(`${q}/${tool}/watched-set`))
   }
   console.log("  overhead over the cluster's own readiness time (whole process minus the above):")
-  for (const tool of ['kubectl', 'stage']) {
-    const name = tool === 'stage' ? 'kube-stage' : 'kubectl'
+  for (const tool of TOOLS) {
+    const name = TOOL_NAMES[tool]
     line(
       `  ${name}, over the watch's time`,
       fig(`${q}/${tool}/over-watched`),
