@@ -4,8 +4,17 @@
  * nothing written, and takes the same app with a compliant securityContext
  * (on the real node); a PodSecurity "would violate" warning is shown at its
  * line, and is a failure with warnings-as-errors; pods over quota fail the rollout at once.
+ * A namespace the stage would create, refused by a ValidatingAdmissionPolicy, leaves nothing.
  */
-import { apps, core, deleteNamespace, kubeconfigPath, uniqueName } from '../support/cluster.js'
+import { AdmissionregistrationV1Api } from '@kubernetes/client-node'
+import {
+  apps,
+  core,
+  deleteNamespace,
+  kubeconfigPath,
+  testKubeConfig,
+  uniqueName
+} from '../support/cluster.js'
 import { runAction, type ActionRun } from '../support/action.js'
 import { workspaceWith } from '../support/workspace.js'
 import { realNodeNamespace, requireRealNode, shopImage } from '../support/real-node.js'
@@ -106,4 +115,57 @@ it('pods over quota fail the rollout at once with the quota message', async () =
   expect(run.outputs['failure-reason']).toBe('AdmissionDenied')
   expect(errorLine(run)).toContain('exceeded quota: pods')
   expect(run.durationMs).toBeLessThan(45_000)
+})
+
+it('a namespace the stage would create, refused by a ValidatingAdmissionPolicy: nothing applied, no namespace', async () => {
+  const admissionApi = testKubeConfig().makeApiClient(AdmissionregistrationV1Api)
+  const policy = uniqueName('no-refused-namespaces')
+  await admissionApi.createValidatingAdmissionPolicy({
+    body: {
+      metadata: { name: policy },
+      spec: {
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['namespaces'] }
+          ]
+        },
+        validations: [
+          {
+            expression: "!object.metadata.name.startsWith('refused-ns-')",
+            message: 'namespaces named refused-ns-* are made by the platform team'
+          }
+        ]
+      }
+    }
+  })
+  await admissionApi.createValidatingAdmissionPolicyBinding({
+    body: { metadata: { name: policy }, spec: { policyName: policy, validationActions: ['Deny'] } }
+  })
+  try {
+    // The policy is in force once the API server's own dry run of such a namespace is refused.
+    const probe = { metadata: { name: `refused-ns-probe-${policy.slice(-6)}` } }
+    for (let tries = 0; ; tries++) {
+      const refused = await core()
+        .createNamespace({ body: probe, dryRun: 'All' })
+        .then(
+          () => false,
+          () => true
+        )
+      if (refused) break
+      if (tries > 100) throw new Error('the ValidatingAdmissionPolicy never came into force')
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    const name = uniqueName('refused-ns')
+    namespaces.push(name)
+    const run = await stage(name, { 'app.yaml': shop() })
+    expect(run.outputs['failure-reason']).toBe('ApplyFailed')
+    const message = errorLine(run)
+    expect(message).toContain('nothing was applied')
+    expect(message).not.toContain('earlier tiers')
+    expect(run.stdout).toContain('namespaces named refused-ns-* are made by the platform team')
+    await expect(core().readNamespace({ name })).rejects.toMatchObject({ code: 404 })
+  } finally {
+    await admissionApi.deleteValidatingAdmissionPolicyBinding({ name: policy })
+    await admissionApi.deleteValidatingAdmissionPolicy({ name: policy })
+  }
 })
