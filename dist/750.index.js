@@ -1331,7 +1331,7 @@ async function runSmokeChecks(spec, options) {
         probedOrigins: retriedOrigins(spec, checked)
     };
     try {
-        const runs = await (0,concurrency/* mapConcurrent */._)(spec.checks, options.concurrency ?? 8, (check) => check.type === 'script'
+        const runs = await (0,concurrency/* mapConcurrent */._k)(spec.checks, options.concurrency ?? 8, (check) => check.type === 'script'
             ? runScriptCheck(check, checked).then(result => ({ result, origin: undefined }))
             : runHttp(check, checked, context));
         for (const origin of new Set([...context.probedOrigins])) {

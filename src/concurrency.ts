@@ -29,3 +29,12 @@ export function settleConcurrent<T, R>(
     )
   )
 }
+
+/**
+ * A request started now and awaited later, so it travels alongside others: until it is
+ * awaited, its failure is not an unhandled rejection (the await still throws it).
+ */
+export function startEarly<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined)
+  return promise
+}

@@ -9,6 +9,7 @@
  * caught once, here.
  */
 import * as core from '@actions/core'
+import { startEarly } from './concurrency.js'
 import { readStageConfig } from './inputs.js'
 import type { GitHubDeployment } from './report/github-deployment.js'
 import { newStageRecord } from './report/record.js'
@@ -41,8 +42,7 @@ export async function run(): Promise<void> {
 
     // plan: the workspace's manifests and checks first, then what the cluster decides. The
     // connection (credentials, TLS, /version) is made meanwhile; a manifest error still comes first.
-    const connecting = connect(config, record)
-    connecting.catch(() => undefined)
+    const connecting = startEarly(connect(config, record))
     const sources = await load(config)
     stage = await connecting
     planned = await plan(stage, sources)

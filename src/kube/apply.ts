@@ -331,12 +331,17 @@ export async function planApply(
   return outcomes.map(o => (o as PromiseFulfilledResult<PlannedObject>).value)
 }
 
-/** Applies tiers in order; unchanged objects are not sent again. CRDs are waited on until Established. */
+/**
+ * Applies tiers in order; unchanged objects are not sent again. CRDs are waited on until Established.
+ * `firstWrites`: the stage wrote nothing before this call, so a refusal before any write here
+ * says that nothing was applied.
+ */
 export async function applyPlanned(
   client: KubeClient,
   tiers: PlannedObject[][],
   options: ApplyOptions,
-  onApplied: (applied: AppliedObject) => void = () => {}
+  onApplied: (applied: AppliedObject) => void = () => {},
+  firstWrites = false
 ): Promise<AppliedObject[]> {
   const results: AppliedObject[] = []
   const total = tiers.reduce((n, t) => n + t.length, 0)
@@ -364,7 +369,7 @@ export async function applyPlanned(
         total,
         options,
         'apply',
-        results.some(r => r.action !== 'unchanged')
+        !firstWrites || results.some(r => r.action !== 'unchanged')
       )
     const crds = tier.filter(p => p.object.kind === 'CustomResourceDefinition')
     if (crds.length > 0)

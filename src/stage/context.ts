@@ -5,6 +5,7 @@
  * one way a phase warns, and the API server's warnings shown at their line.
  */
 import * as core from '@actions/core'
+import { startEarly } from '../concurrency.js'
 import type { ErrorLocation } from '../errors.js'
 import type { StageConfig } from '../inputs.js'
 import {
@@ -58,12 +59,13 @@ export async function connect(config: StageConfig, record: StageRecord): Promise
       "The kubeconfig sets insecure-skip-tls-verify: the API server's certificate is not verified, so anyone between this runner and the cluster could read the credentials. Use certificate-authority-data instead."
     )
   record.server = client.server
-  const connected = verifyConnection(client).then(version => {
-    record.clusterVersion = version
-    info(`Connected to ${client.server} (Kubernetes ${version})`)
-  })
-  // Awaited by plan; meanwhile its failure is not unhandled.
-  connected.catch(() => undefined)
+  // Awaited by plan.
+  const connected = startEarly(
+    verifyConnection(client).then(version => {
+      record.clusterVersion = version
+      info(`Connected to ${client.server} (Kubernetes ${version})`)
+    })
+  )
   return { config, record, client, credentials, connected }
 }
 

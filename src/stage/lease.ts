@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
+import { startEarly } from '../concurrency.js'
 import { rethrowForbidden } from '../kube/forbidden.js'
 import type { StageConfig } from '../inputs.js'
 import { acquireLease, readLease, type HeldLease } from '../kube/lease.js'
@@ -24,10 +25,8 @@ const leaseName = (config: StageConfig) => `kube-stage-${config.environment}`
  * alongside its own reads. Only an apply reads it (a plan's Role may not reach leases).
  */
 export function readStageLease({ client, config }: StageContext): Promise<LeaseObject | undefined> {
-  const read = readLease(client, { namespace: config.namespace, name: leaseName(config) })
   // Its failure counts only when holdStageLease reads again.
-  read.catch(() => undefined)
-  return read
+  return startEarly(readLease(client, { namespace: config.namespace, name: leaseName(config) }))
 }
 
 /** `signal` stops the waiting for another run's Lease (the stage failed meanwhile). */

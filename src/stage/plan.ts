@@ -6,6 +6,7 @@
  * promotion guard and parity with the previous stage.
  */
 import type { StageConfig } from '../inputs.js'
+import { startEarly } from '../concurrency.js'
 import { StageError } from '../errors.js'
 import type { KubeClient } from '../kube/client.js'
 import { rethrowForbidden } from '../kube/forbidden.js'
@@ -108,13 +109,14 @@ export async function plan(stage: StageContext, sources: Sources): Promise<Plann
   const { config, record, client } = stage
   // Only reads: asked at once, and alongside connect's /version and the Lease's first look.
   if (config.mode === 'apply') stage.leaseRead = readStageLease(stage)
-  const reads = Promise.all([
-    readNamespace(client, config.namespace).catch(
-      rethrowForbidden(`read the environment label of namespace ${config.namespace}`)
-    ),
-    transform(client, config, sources.loaded)
-  ])
-  reads.catch(() => undefined)
+  const reads = startEarly(
+    Promise.all([
+      readNamespace(client, config.namespace).catch(
+        rethrowForbidden(`read the environment label of namespace ${config.namespace}`)
+      ),
+      transform(client, config, sources.loaded)
+    ])
+  )
   // An unreachable cluster fails these reads too; its own error says what to do.
   await stage.connected
   const [namespaceState, transformed] = await reads

@@ -7,6 +7,7 @@
  * fail the stage with warnings-as-errors.
  */
 import { StageError } from '../errors.js'
+import { startEarly } from '../concurrency.js'
 import { formatDuration } from '../duration.js'
 import { checkPodAdmission } from '../kube/admission.js'
 import { applyPlanned, planApply, type ApplyOptions, type PlannedObject } from '../kube/apply.js'
@@ -46,10 +47,11 @@ export async function preflight(stage: StageContext, planned: Planned): Promise<
   // The references are checked meanwhile (one round trip less): when they fail, the stage
   // fails at once rather than after waiting for another run's Lease.
   const stopWaiting = new AbortController()
+  // Its failure is thrown below, once the references are known.
   const holding =
-    planned.namespaceExists && config.mode === 'apply' ? holdStageLease(stage, stopWaiting.signal) : undefined
-  // Its failure is thrown below, once the references are known; meanwhile it is not unhandled.
-  holding?.catch(() => undefined)
+    planned.namespaceExists && config.mode === 'apply'
+      ? startEarly(holdStageLease(stage, stopWaiting.signal))
+      : undefined
   try {
     await checkConfigReferences(stage, planned)
   } catch (error) {
@@ -69,12 +71,11 @@ export async function preflight(stage: StageContext, planned: Planned): Promise<
     mustReplace
   }
   const started = Date.now()
+  // Awaited by apply.
   const oldIsolation =
     !config.isolate && planned.namespaceExists && config.mode === 'apply'
-      ? findIsolationPolicy(stage.client, config.namespace)
+      ? startEarly(findIsolationPolicy(stage.client, config.namespace))
       : undefined
-  // Awaited by apply; meanwhile its failure is not unhandled.
-  oldIsolation?.catch(() => undefined)
   const plan = await dryRunInNamespace(stage, planned, options)
   // Not the time spent waiting for another run's Lease.
   const dryRunMs = Date.now() - started - ((stage.lease?.waitedMs ?? 0) - heldBefore)
@@ -125,7 +126,7 @@ async function dryRunInNamespace(
   // Known to be missing (plan read it): neither read again nor dry-run first, since its own apply
   // is judged the same way and nothing else has been written when that is refused.
   const nsPlan = await planApply(client, [namespace], options, 'missing namespace')
-  const [written] = await applyPlanned(client, [nsPlan], options)
+  const [written] = await applyPlanned(client, [nsPlan], options, undefined, true)
   info(`Created namespace ${config.namespace}`)
   try {
     await holdStageLease(stage)
@@ -181,8 +182,7 @@ async function planAndAdmit(
   // Without ServiceAccounts in the set, no pod's account can be one this stage creates: the
   // pods are dry-run alongside the objects (one round trip less). Its failure counts only
   // after the objects' own dry run, as when they ran one after the other.
-  const early = objects.some(o => o.kind === 'ServiceAccount') ? undefined : admit(new Set())
-  early?.catch(() => undefined)
+  const early = objects.some(o => o.kind === 'ServiceAccount') ? undefined : startEarly(admit(new Set()))
   const plan = await planApply(client, objects, options)
   const admission = await (early ??
     admit(
