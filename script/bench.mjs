@@ -138,14 +138,18 @@ async function createNamespace(name, { realNode = false } = {}) {
     input: JSON.stringify(manifest)
   })
 }
-async function deleteNamespace(name, { wait = false } = {}) {
+/**
+ * Waits until it is gone: the namespace controller's deletion of a few hundred objects (or of
+ * pods still using the node) would otherwise load the API server during the next measurement.
+ */
+async function deleteNamespace(name) {
   await run(kubectl, [
     '--kubeconfig',
     kubeconfig,
     'delete',
     'namespace',
     name,
-    `--wait=${wait}`,
+    '--wait=true',
     '--timeout=180s'
   ])
   created.delete(name)
@@ -486,7 +490,7 @@ async function podRound(rttMs, config, round) {
       }
     }
     // Pods of a namespace being deleted still use the node: let them go before the next set.
-    await deleteNamespace(ns, { wait: true })
+    await deleteNamespace(ns)
   }
 }
 
