@@ -635,9 +635,9 @@ for (const rttMs of rtts) {
     )
     line('  of which its dry run + apply', fig(`${p}/path/${phase}`), '(from its log)')
     line(
-      'floor: bare process, discovery, dry-run wave, apply wave',
+      `floor: bare process, discovery, ${phase === 'new' ? 'dry-run wave, apply wave' : 'one list per kind'}`,
       fig(`${p}/floor/${phase}`),
-      `(script/bench-floor.mjs${phase === 'new' ? '' : ': discovery and one list per kind'})${range(all(`${p}/floor/${phase}`))}`
+      `(script/bench-floor.mjs)${range(all(`${p}/floor/${phase}`))}`
     )
     line(
       "  kube-stage's overhead over the floor",
