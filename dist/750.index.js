@@ -592,6 +592,27 @@ function httpCheck(reader, map, name, where, timeoutMs, intervalMs, line) {
         }
     };
 }
+/** Values aliases may copy in all: a few shared headers or bodies need far fewer. */
+const MAX_ALIASED_VALUES = 1_000;
+/**
+ * An alias (`*common`) means its anchored value (`&common`): each is replaced by a copy of that
+ * node, so the reader, which walks nodes for their lines, reads the value itself (at the line
+ * of the anchor). The values copied are counted, so nested aliases cannot blow a small file up.
+ */
+function expandAliases(document, reader) {
+    let copied = 0;
+    (0,dist/* visit */.YR)(document, {
+        Alias(_, alias) {
+            const target = alias.resolve(document);
+            if (!target)
+                reader.fail('the smoke checks', `alias *${alias.source} has no anchor &${alias.source}`, alias);
+            (0,dist/* visit */.YR)(target, { Node: () => void copied++ });
+            if (copied > MAX_ALIASED_VALUES)
+                reader.fail('the smoke checks', `aliases (*name) copy more than ${MAX_ALIASED_VALUES} values; write the values out`, alias);
+            return target.clone();
+        }
+    });
+}
 function parseSmokeSpec(text, source) {
     const lines = new dist/* LineCounter */.HN();
     const document = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lines, prettyErrors: false });
@@ -603,6 +624,7 @@ function parseSmokeSpec(text, source) {
             location: { file: source, line }
         });
     }
+    expandAliases(document, reader);
     const root = reader.mapOf(document.contents, 'the smoke checks');
     reader.onlyFields(root, new Set(['defaults', 'checks']), 'the smoke checks');
     const defaultsNode = root.get('defaults', true);

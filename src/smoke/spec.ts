@@ -4,7 +4,7 @@
  * a file with a jq assertion starts loading jq (see prepareSmokeSpec).
  * Over 300 lines: one strict validator of the whole format, so every error names file, check, field and line alike.
  */
-import { LineCounter, parseDocument, isMap, isSeq, type Node, type YAMLMap } from 'yaml'
+import { LineCounter, parseDocument, isMap, isSeq, visit, type Document, type Node, type YAMLMap } from 'yaml'
 import { StageError } from '../errors.js'
 import { parseDuration } from '../duration.js'
 import { jqCompileProblem, loadJq, preloadJq } from './jq.js'
@@ -304,6 +304,33 @@ function httpCheck(
   }
 }
 
+/** Values aliases may copy in all: a few shared headers or bodies need far fewer. */
+const MAX_ALIASED_VALUES = 1_000
+
+/**
+ * An alias (`*common`) means its anchored value (`&common`): each is replaced by a copy of that
+ * node, so the reader, which walks nodes for their lines, reads the value itself (at the line
+ * of the anchor). The values copied are counted, so nested aliases cannot blow a small file up.
+ */
+function expandAliases(document: Document, reader: SpecReader): void {
+  let copied = 0
+  visit(document, {
+    Alias(_, alias) {
+      const target = alias.resolve(document)
+      if (!target)
+        reader.fail('the smoke checks', `alias *${alias.source} has no anchor &${alias.source}`, alias)
+      visit(target, { Node: () => void copied++ })
+      if (copied > MAX_ALIASED_VALUES)
+        reader.fail(
+          'the smoke checks',
+          `aliases (*name) copy more than ${MAX_ALIASED_VALUES} values; write the values out`,
+          alias
+        )
+      return target.clone() as typeof target
+    }
+  })
+}
+
 export function parseSmokeSpec(text: string, source: string): SmokeSpec {
   const lines = new LineCounter()
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false })
@@ -315,6 +342,7 @@ export function parseSmokeSpec(text: string, source: string): SmokeSpec {
       location: { file: source, line }
     })
   }
+  expandAliases(document, reader)
   const root = reader.mapOf(document.contents, 'the smoke checks')
   reader.onlyFields(root, new Set(['defaults', 'checks']), 'the smoke checks')
   const defaultsNode = root.get('defaults', true)
