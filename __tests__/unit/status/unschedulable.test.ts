@@ -167,8 +167,11 @@ describe('an Unschedulable pod', () => {
   it('names the autoscaler event when it has no message', () => {
     const events = new Map([['web-1', { reason: 'Nominated' }]])
     const verdict = judgeUnschedulable(pod({ cpu: '1' }), facts({ autoscalerEvents: events }))
-    expect(verdict.doomed === false && verdict.waitingFor).toMatch(
-      /^an autoscaler is adding a node \(Nominated: ?\)$/
+    expect(verdict.doomed === false && verdict.waitingFor).toBe('an autoscaler is adding a node (Nominated)')
+    const empty = new Map([['web-1', { reason: 'Nominated', message: '' }]])
+    const withEmpty = judgeUnschedulable(pod({ cpu: '1' }), facts({ autoscalerEvents: empty }))
+    expect(withEmpty.doomed === false && withEmpty.waitingFor).toBe(
+      'an autoscaler is adding a node (Nominated)'
     )
   })
 

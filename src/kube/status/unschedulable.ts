@@ -123,7 +123,7 @@ export function judgeUnschedulable(pod: V1Pod, facts: SchedulingFacts): Unschedu
   if (event && SCALE_UP_EVENTS.has(event.reason))
     return {
       doomed: false,
-      waitingFor: `an autoscaler is adding a node (${event.reason}: ${event.message ?? ''})`
+      waitingFor: `an autoscaler is adding a node (${event.message ? `${event.reason}: ${event.message}` : event.reason})`
     }
   const tooLarge = facts.nodes && tooLargeForEveryNode(pod, facts.nodes)
   if (tooLarge) return { doomed: true, reason: tooLarge }
