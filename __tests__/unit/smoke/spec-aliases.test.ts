@@ -63,4 +63,13 @@ describe('anchors and aliases in a smoke spec', () => {
       /^smoke\.yaml:\d+: the smoke checks: aliases \(\*name\) copy more than 1000 values; write the values out$/
     )
   })
+
+  it('copies up to 1,000 values in all, and no more', () => {
+    // The anchored list is 10 values (itself and its 9 items): n aliases copy 10 n.
+    const spec = (n: number) =>
+      `checks:\n  - name: many\n    path: /\n    json:\n      a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\n      b: [${Array(n).fill('*a').join(', ')}]\n`
+    const [check] = parseSmokeSpec(spec(100), 'smoke.yaml').checks as HttpCheck[]
+    expect((check.json as { b: unknown[] }).b).toHaveLength(100)
+    expect(refusal(spec(101))).toContain('aliases (*name) copy more than 1000 values')
+  })
 })
