@@ -3,18 +3,9 @@ import { parseJsonPath, resolveJsonPath } from '../../../src/smoke/jsonpath.js'
 import { checkJsonAssertion, checkResponse } from '../../../src/smoke/expect.js'
 import { interpolate } from '../../../src/smoke/interpolate.js'
 import { redact, redactAndCut } from '../../../src/redact.js'
-import { StageError } from '../../../src/errors.js'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-
-function specError(text: string): StageError {
-  try {
-    parseSmokeSpec(text, 'smoke.yaml')
-  } catch (error) {
-    return error as StageError
-  }
-  throw new Error('expected the spec to be refused')
-}
+import { specError } from '../../support/smoke-spec.js'
 
 describe('smoke spec', () => {
   it('parses the example checks (the reference script, rewritten)', () => {

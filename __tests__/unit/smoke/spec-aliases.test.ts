@@ -1,6 +1,7 @@
 // YAML anchors and aliases in a smoke spec mean the anchored value, wherever they are used.
 import { parseSmokeSpec } from '../../../src/smoke/spec.js'
 import type { HttpCheck } from '../../../src/smoke/types.js'
+import { specError } from '../../support/smoke-spec.js'
 
 const SHARED = `checks:
   - name: create
@@ -20,14 +21,7 @@ const SHARED = `checks:
     expect: *created
 `
 
-function refusal(text: string): string {
-  try {
-    parseSmokeSpec(text, 'smoke.yaml')
-  } catch (error) {
-    return (error as Error).message
-  }
-  throw new Error('expected the spec to be refused')
-}
+const refusal = (text: string) => specError(text).message
 
 describe('anchors and aliases in a smoke spec', () => {
   it('an alias sends, sets and expects what its anchor holds', () => {

@@ -6,6 +6,7 @@ import {
   parseSmokeSpec
 } from '../../../src/smoke/spec.js'
 import type { HttpCheck } from '../../../src/smoke/types.js'
+import { specError } from '../../support/smoke-spec.js'
 
 const FULL = `defaults:
   timeout: 90s
@@ -104,14 +105,7 @@ describe('a parsed smoke check', () => {
   })
 })
 
-function refusal(text: string): string {
-  try {
-    parseSmokeSpec(text, 'smoke.yaml')
-  } catch (error) {
-    return (error as Error).message
-  }
-  throw new Error('expected the spec to be refused')
-}
+const refusal = (text: string) => specError(text).message
 
 const checkWith = (lines: string) => `checks:\n  - name: a\n    path: /x\n    ${lines}`
 
