@@ -5,6 +5,7 @@
  */
 import { StageError } from './errors.js'
 import { parseDuration } from './duration.js'
+import { checkRenderEnvNames } from './manifests/render-env.js'
 import { withoutCredentials } from './redact.js'
 
 export type InputReader = (name: string) => string
@@ -45,6 +46,8 @@ export interface StageConfig {
   /** Kustomize directories (overlays) to render with kustomize build. */
   kustomize: string[]
   helm?: HelmInput
+  /** Names of environment variables kustomize and helm may read; they get no other (render-env.ts). */
+  renderEnv: string[]
   environment: string
   namespace: string
   kubeconfig?: string
@@ -265,6 +268,7 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     manifests,
     kustomize,
     helm,
+    renderEnv: checkRenderEnvNames(listInput(read, 'render-env') ?? []),
     environment,
     namespace: dnsLabel('namespace', optional(read, 'namespace') ?? environment, 'namespace name'),
     kubeconfig: optional(read, 'kubeconfig'),

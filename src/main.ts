@@ -11,6 +11,7 @@
 import * as core from '@actions/core'
 import { startEarly } from './concurrency.js'
 import { readStageConfig } from './inputs.js'
+import { inputCredentials, rememberSecrets } from './secrets.js'
 import type { GitHubDeployment } from './report/github-deployment.js'
 import { newStageRecord } from './report/record.js'
 import { apply } from './stage/apply.js'
@@ -37,6 +38,7 @@ export async function run(): Promise<void> {
   let stage: StageContext | undefined
   try {
     const config = readStageConfig(name => core.getInput(name), process.env)
+    rememberSecrets(inputCredentials(config, process.env))
     describeStage(record, config)
     deployment = await openDeployment(config, record)
 
@@ -51,7 +53,7 @@ export async function run(): Promise<void> {
 
     // preflight: references, then a server-side dry run of the whole set, before any write
     const admitted = await preflight(stage, planned)
-    recordPlan(stage, admitted)
+    recordPlan(stage, admitted, sources.renderedValues)
     if (config.mode === 'plan') {
       // plan mode: what applying would change and prune is the result; nothing is written
       if (applySet) await planPrune(stage, applySet)

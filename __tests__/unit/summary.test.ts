@@ -159,3 +159,34 @@ describe('text from outside in the summary', () => {
     expect(escaped).toBe('first&#10;&#10;# not a heading&#13;&#10;&lt;b&gt;')
   })
 })
+
+describe('outside text in the summary never becomes markdown', () => {
+  const link = '[Approve production](https://evil.example/approve) ![x](https://evil.example/x.png)'
+  const record = {
+    ...newStageRecord(0),
+    finishedAt: 10,
+    mode: 'plan' as const,
+    environment: link,
+    namespace: link,
+    clusterVersion: link,
+    rollback: { restored: [link], ready: true, message: link, failed: [link] },
+    parity: { from: link, mode: 'warn' as const, differences: [] },
+    plan: [{ kind: 'ConfigMap', name: link, action: 'unchanged' as const }]
+  }
+
+  it('keeps every line that holds it inside an HTML block, escaped', () => {
+    const text = renderSummary(record)
+    const lines = text.split('\n').filter(l => l.includes('Approve production'))
+    // One line for each place: verdict, links, rollback, parity, unchanged plan entries.
+    expect(lines.length).toBeGreaterThanOrEqual(5)
+    // A line that starts with an HTML block tag is raw HTML to GitHub up to the next blank line:
+    // no link, no image. A line that starts with anything else is markdown.
+    for (const line of lines) expect(line).toMatch(/^<(p|h3|table|tr|ul|li|details)[ >]/)
+  })
+
+  it('says the pruned objects in HTML too', () => {
+    const text = renderSummary({ ...record, mode: 'apply' as const, pruned: [link] })
+    const pruned = text.split('\n').find(l => l.includes('No longer in the manifests'))
+    expect(pruned).toMatch(/^<p>/)
+  })
+})

@@ -459,7 +459,8 @@ describe('autoscalerEvent', () => {
     const event = (kind: string, reason: string) => ({
       involvedObject: { kind, name: 'web-1' },
       reason,
-      message: 'pod triggered scale-up'
+      message: 'pod triggered scale-up',
+      source: { component: 'cluster-autoscaler' }
     })
     expect(autoscalerEvent(event('Pod', 'TriggeredScaleUp'))).toEqual({
       pod: 'web-1',
@@ -469,6 +470,20 @@ describe('autoscalerEvent', () => {
     expect(autoscalerEvent(event('Pod', 'NotTriggerScaleUp'))?.reason).toBe('NotTriggerScaleUp')
     expect(autoscalerEvent(event('Pod', 'Scheduled'))).toBeUndefined()
     expect(autoscalerEvent(event('Node', 'TriggeredScaleUp'))).toBeUndefined()
+  })
+
+  it("believes scale-up events only from an autoscaler's reporting component", () => {
+    const about = { involvedObject: { kind: 'Pod', name: 'web-1' }, reason: 'TriggeredScaleUp' }
+    // A workload with events/create in the namespace writes the same reason as itself.
+    expect(autoscalerEvent({ ...about, source: { component: 'web' } })).toBeUndefined()
+    expect(autoscalerEvent(about)).toBeUndefined()
+    expect(autoscalerEvent({ ...about, reportingComponent: 'my-operator' })).toBeUndefined()
+    expect(
+      autoscalerEvent({ ...about, reason: 'Nominated', source: { component: 'karpenter' } })?.reason
+    ).toBe('Nominated')
+    expect(autoscalerEvent({ ...about, source: {}, reportingComponent: 'cluster-autoscaler' })?.pod).toBe(
+      'web-1'
+    )
   })
 })
 

@@ -141,16 +141,28 @@ export function watchPlan(targets: readonly WaitTarget[], waitForLoadBalancer: b
   return { watched, collections: [...collections.values()], podNamespaces: [...podNamespaces] }
 }
 
+/**
+ * The components that report scale-ups: the cluster autoscaler (also GKE's and AKS's) and
+ * Karpenter (also EKS Auto Mode and AKS node auto-provisioning). Anyone with `events/create` in
+ * the namespace can write an Event with these reasons; one from another component is not
+ * believed (the README's security notes say what such a writer can still do).
+ */
+export const AUTOSCALER_COMPONENTS = new Set(['cluster-autoscaler', 'karpenter'])
+
 /** An autoscaler saying on a pod whether a node is coming; undefined for any other event. */
 export function autoscalerEvent(
   event: unknown
 ): { pod: string; reason: string; message?: string } | undefined {
-  const { involvedObject, reason, message } = event as {
+  const { involvedObject, reason, message, source, reportingComponent } = event as {
     involvedObject?: { kind?: string; name?: string }
     reason?: string
     message?: string
+    source?: { component?: string }
+    reportingComponent?: string
   }
   if (involvedObject?.kind !== 'Pod' || !involvedObject.name || !reason) return undefined
+  const component = source?.component || reportingComponent
+  if (!component || !AUTOSCALER_COMPONENTS.has(component)) return undefined
   if (!SCALE_UP_EVENTS.has(reason) && !NO_SCALE_UP_EVENTS.has(reason)) return undefined
   return { pod: involvedObject.name, reason, message }
 }

@@ -2,16 +2,24 @@
  * Renders what teams already keep, before planning: Kustomize overlays (with
  * `kustomize build`, or `kubectl kustomize` when that is what the runner has)
  * and a Helm chart (with `helm template`). The tools run without a shell, with
- * their output captured, never echoed: values may hold secrets.
+ * their output captured, never echoed: values may hold secrets. In plan mode
+ * they render a pull request's files, so they run with an allow-listed
+ * environment (render-env.ts) in a tree without links out of the workspace
+ * (render-links.ts), and all they say is redacted against every credential and
+ * every helm value.
  */
-import { readFile, realpath, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { parse } from 'yaml'
 import { getExecOutput } from '@actions/exec'
 import { which } from '@actions/io'
 import { StageError } from '../errors.js'
 import { redact } from '../redact.js'
 import { parseManifestText, withinWorkspace } from './load.js'
 import { LIMITS, problemsError, type Problem } from './problems.js'
+import { renderEnvironment } from './render-env.js'
+import { checkChartLinks, checkKustomizeLinks } from './render-links.js'
 import { lineIn, readHelmOutput, readKustomizeOutput, refusedHooks } from './rendered.js'
 import type { LoadedManifest } from './types.js'
 
@@ -30,6 +38,23 @@ export interface RenderRequest {
   /** Kustomize directories (overlays), relative to the workspace. */
   kustomize: string[]
   helm?: HelmChart
+  /** Names of environment variables the tools may read (render-env); they get no others. */
+  env: readonly string[]
+  /** The stage's credentials: redacted, with every helm value, from all a tool says. */
+  secrets: readonly string[]
+}
+
+/** Rendered objects, and the helm values, which the plan redacts like credentials. */
+export interface RenderResult {
+  manifests: LoadedManifest[]
+  values: string[]
+}
+
+/** The context every render runs in. */
+interface Tools {
+  workspace: string
+  env: Record<string, string>
+  secrets: readonly string[]
 }
 
 /** The output a render may print: the same bound as all manifest files together. */
@@ -56,22 +81,18 @@ async function inWorkspace(entry: string, workspace: string, what: string, direc
   return { real, relative: path.relative(workspaceReal, real).split(path.sep).join('/') || '.' }
 }
 
-/**
- * Runs a render tool. `values` (helm-set's) may be credentials from the workflow's
- * secrets: the tool's message may repeat them, so they are redacted from it.
- */
-async function run(
-  tool: string,
-  args: string[],
-  cwd: string,
-  label: string,
-  values: readonly string[] = []
-): Promise<string> {
-  const result = await getExecOutput(tool, args, { cwd, silent: true, ignoreReturnCode: true })
+/** Runs a render tool with the allow-listed environment; all it says is redacted. */
+async function run(tool: string, args: string[], tools: Tools, label: string): Promise<string> {
+  const result = await getExecOutput(tool, args, {
+    cwd: tools.workspace,
+    env: tools.env,
+    silent: true,
+    ignoreReturnCode: true
+  })
   if (result.exitCode !== 0) {
     const said = redact(
       result.stderr.trim() || result.stdout.trim() || `exit code ${result.exitCode}`,
-      values
+      tools.secrets
     )
       .split('\n')
       .slice(0, 20)
@@ -89,18 +110,21 @@ async function run(
 /** Each file an origin names, read and parsed once; a file that is not a manifest has no lines to give. */
 async function writtenIn(workspace: string, files: string[]): Promise<Map<string, LoadedManifest[]>> {
   const unique = [...new Set(files)]
-  const parsed = await Promise.all(
-    unique.map(file =>
-      readFile(path.join(workspace, file), 'utf8')
-        .then(text => parseManifestText(text, file).manifests)
-        .catch(() => [])
-    )
-  )
+  const workspaceReal = await realpath(workspace)
+  // The origin annotation is the render's output: a path out of the workspace is never read.
+  const readConfined = async (file: string) => {
+    const real = await realpath(path.join(workspaceReal, file))
+    if (!withinWorkspace(real, workspaceReal)) return []
+    return parseManifestText(await readFile(real, 'utf8'), file).manifests
+  }
+  const parsed = await Promise.all(unique.map(file => readConfined(file).catch(() => [])))
   return new Map(unique.map((file, i) => [file, parsed[i]]))
 }
 
-async function renderKustomize(entry: string, workspace: string): Promise<LoadedManifest[]> {
+async function renderKustomize(entry: string, tools: Tools): Promise<LoadedManifest[]> {
+  const workspace = tools.workspace
   const dir = await inWorkspace(entry, workspace, 'Kustomize directory', true)
+  await checkKustomizeLinks(dir.real, workspace, `The Kustomize tree of ${dir.relative}`)
   const kustomize = await which('kustomize', false)
   const kubectl = kustomize ? '' : await which('kubectl', false)
   if (!kustomize && !kubectl)
@@ -112,7 +136,7 @@ async function renderKustomize(entry: string, workspace: string): Promise<Loaded
   const text = await run(
     kustomize || kubectl,
     kustomize ? ['build', dir.real] : ['kustomize', dir.real],
-    workspace,
+    tools,
     label
   )
   const { manifests, problems } = readKustomizeOutput(text, label, dir.relative)
@@ -125,9 +149,11 @@ async function renderKustomize(entry: string, workspace: string): Promise<Loaded
   return checked(manifests, problems)
 }
 
-async function renderHelm(helm: HelmChart, workspace: string): Promise<LoadedManifest[]> {
+async function renderHelm(helm: HelmChart, tools: Tools): Promise<LoadedManifest[]> {
+  const workspace = tools.workspace
   const chart = await inWorkspace(helm.chart, workspace, 'Helm chart', true)
   const values = await Promise.all(helm.values.map(v => inWorkspace(v, workspace, 'Helm values file', false)))
+  await checkChartLinks(chart.real, workspace, `The Helm chart ${chart.relative}`)
   const tool = await which('helm', false)
   if (!tool)
     throw new StageError(
@@ -147,8 +173,7 @@ async function renderHelm(helm: HelmChart, workspace: string): Promise<LoadedMan
     ...values.flatMap(v => ['--values', v.real]),
     ...helm.set.flatMap(s => ['--set', s])
   ]
-  const setValues = helm.set.map(entry => entry.slice(entry.indexOf('=') + 1))
-  const text = await run(tool, args, workspace, label, setValues)
+  const text = await run(tool, args, tools, label)
   const { manifests, problems } = readHelmOutput(text, label, chart.relative)
   checked(manifests, problems)
   return checked(manifests, refusedHooks(manifests), 'RenderFailed')
@@ -163,10 +188,81 @@ function checked(
   return manifests
 }
 
+/**
+ * The values of helm-set entries (`a=1,b.c=x`, `list={x,y}`), each part alone
+ * and the whole right-hand side. Pure.
+ */
+export function helmSetValues(set: readonly string[]): string[] {
+  const values: string[] = []
+  for (const entry of set) {
+    values.push(entry.slice(entry.indexOf('=') + 1))
+    for (const pair of entry.split(/(?<!\\),/)) {
+      const value = pair.includes('=') ? pair.slice(pair.indexOf('=') + 1) : pair
+      values.push(value, ...value.replace(/^\{|\}$/g, '').split(','))
+    }
+  }
+  return values.filter(v => v.length > 0)
+}
+
+/** A values file's strings this long or longer are redacted; shorter ones are too common to blank out. */
+export const HELM_VALUE_MIN_REDACTED = 8
+
+/** Every string of a values file (at any depth) as long as HELM_VALUE_MIN_REDACTED. Pure. */
+export function helmFileValues(text: string): string[] {
+  const values: string[] = []
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      if (value.length >= HELM_VALUE_MIN_REDACTED) values.push(value)
+    } else if (Array.isArray(value)) value.forEach(visit)
+    else if (value && typeof value === 'object') Object.values(value).forEach(visit)
+  }
+  try {
+    visit(parse(text))
+  } catch {
+    // helm says what is wrong with the file.
+  }
+  return values
+}
+
+async function helmValues(helm: HelmChart, workspace: string): Promise<string[]> {
+  const files = await Promise.all(
+    helm.values.map(async v => {
+      const { real } = await inWorkspace(v, workspace, 'Helm values file', false)
+      return helmFileValues(await readFile(real, 'utf8'))
+    })
+  )
+  return [...helmSetValues(helm.set), ...files.flat()]
+}
+
+/** A render's failure, with every credential and helm value redacted from all it says. */
+function redactedError(error: unknown, secrets: readonly string[]): unknown {
+  if (!(error instanceof StageError)) return error
+  return new StageError(error.code, redact(error.message, secrets), {
+    location: error.location,
+    details: error.details.map(d => redact(d, secrets)),
+    evidence: error.evidence.map(e => ({ title: e.title, text: redact(e.text, secrets) }))
+  })
+}
+
 /** Every render the stage asks for, in input order: Kustomize directories, then the chart. */
-export async function renderManifests(request: RenderRequest, workspace: string): Promise<LoadedManifest[]> {
-  const rendered: LoadedManifest[] = []
-  for (const entry of request.kustomize) rendered.push(...(await renderKustomize(entry, workspace)))
-  if (request.helm) rendered.push(...(await renderHelm(request.helm, workspace)))
-  return rendered
+export async function renderManifests(request: RenderRequest, workspace: string): Promise<RenderResult> {
+  if (request.kustomize.length === 0 && !request.helm) return { manifests: [], values: [] }
+  const values = request.helm ? await helmValues(request.helm, workspace) : []
+  const secrets = [...request.secrets, ...values]
+  const home = await mkdtemp(path.join(tmpdir(), 'kube-stage-render-'))
+  const tools: Tools = {
+    workspace,
+    env: renderEnvironment(process.env, request.env, { home, tmp: home }),
+    secrets
+  }
+  try {
+    const rendered: LoadedManifest[] = []
+    for (const entry of request.kustomize) rendered.push(...(await renderKustomize(entry, tools)))
+    if (request.helm) rendered.push(...(await renderHelm(request.helm, tools)))
+    return { manifests: rendered, values }
+  } catch (error) {
+    throw redactedError(error, secrets)
+  } finally {
+    await rm(home, { recursive: true, force: true })
+  }
 }

@@ -38,6 +38,8 @@ export function readKustomizeOutput(
     const written = originFile(origin)
     if (!written) continue
     const file = path.posix.normalize(path.posix.join(dir, written))
+    // Origins are relative to the workspace; one that climbs out of it names no file of ours.
+    if (file === '..' || file.startsWith('../')) continue
     // The line is found once the file is read (lineIn).
     manifest.source = { file, line: 1 }
   }

@@ -1,5 +1,6 @@
 /** The action's outputs, from the StageRecord. Downstream jobs branch on these. */
 import * as core from '@actions/core'
+import { redactKnown } from '../secrets.js'
 import { stageResult, type StageRecord } from './record.js'
 
 export function stageOutputs(record: StageRecord): Record<string, string> {
@@ -31,5 +32,5 @@ export function stageOutputs(record: StageRecord): Record<string, string> {
 }
 
 export function writeOutputs(record: StageRecord): void {
-  for (const [name, value] of Object.entries(stageOutputs(record))) core.setOutput(name, value)
+  for (const [name, value] of Object.entries(stageOutputs(record))) core.setOutput(name, redactKnown(value))
 }

@@ -1,7 +1,9 @@
 /**
  * The job summary, rendered from a StageRecord by a pure function. Markdown
- * for prose, HTML for tables (GitHub renders no markdown inside HTML cells), and
- * every piece of outside text escaped.
+ * for the headings the stage writes itself, HTML for everything that holds outside
+ * text (GitHub renders no markdown inside an HTML block, which runs to the next
+ * blank line, so a name like `[Approve](https://…)` cannot become a link or an
+ * image), and every piece of outside text escaped, line breaks included.
  */
 import { formatDuration } from '../duration.js'
 import { withoutCredentials } from '../redact.js'
@@ -46,7 +48,7 @@ function verdict(record: StageRecord): string {
   ]
     .filter(Boolean)
     .join(', ')
-  return `## ${title}\n\n${where}${where ? ' · ' : ''}${duration}\n\n`
+  return `## ${title}\n\n<p>${where}${where ? ' · ' : ''}${duration}</p>\n\n`
 }
 
 function links(record: StageRecord): string {
@@ -63,7 +65,7 @@ function links(record: StageRecord): string {
   if (record.environmentUrl)
     parts.push(`<a href="${escapeHtml(withoutCredentials(record.environmentUrl))}">environment</a>`)
   if (record.clusterVersion) parts.push(`cluster ${escapeHtml(record.clusterVersion)}`)
-  return parts.length ? `${parts.join(' · ')}\n\n` : ''
+  return parts.length ? `<p>${parts.join(' · ')}</p>\n\n` : ''
 }
 
 function failureSection(record: StageRecord): string {
@@ -92,9 +94,9 @@ function rollbackSection(record: StageRecord): string {
       ? `❌ restored, but the restored version fails its smoke checks too (${escapeHtml(verified.failed.join('; '))})`
       : `✅ serving the previous version again${verified ? ', and its smoke checks pass' : ''}`
   const failed = rollback.failed.length
-    ? `\n\nCould not roll back: ${rollback.failed.map(escapeHtml).join('; ')}`
+    ? `<br>Could not roll back: ${rollback.failed.map(escapeHtml).join('; ')}`
     : ''
-  return `### Rolled back\n\n${rollback.restored.map(r => code(r)).join(', ') || 'nothing'}: ${state} (${escapeHtml(rollback.message)})${failed}\n\n`
+  return `### Rolled back\n\n<p>${rollback.restored.map(r => code(r)).join(', ') || 'nothing'}: ${state} (${escapeHtml(rollback.message)})${failed}</p>\n\n`
 }
 
 function resourceRow(r: ResourceRecord): string[] {
@@ -183,8 +185,8 @@ function paritySection(record: StageRecord): string {
   const parity = record.parity
   if (!parity) return ''
   const unexpected = parity.differences.filter(d => !d.expected)
-  const head = `### Parity with ${escapeHtml(parity.from)}\n\n`
-  if (parity.differences.length === 0) return `${head}No configuration differences.\n\n`
+  const head = `<h3>Parity with ${escapeHtml(parity.from)}</h3>\n\n`
+  if (parity.differences.length === 0) return `${head}<p>No configuration differences.</p>\n\n`
   // Grouped by object (or ConfigMap, or container), so a reader sees what changed where.
   const group = (d: (typeof parity.differences)[number]) =>
     d.object ?? d.path.split('/').slice(0, -1).join('/')
@@ -195,7 +197,7 @@ function paritySection(record: StageRecord): string {
     d.declareWith ? code(d.declareWith) : '',
     d.expected ? 'expected' : parity.mode === 'fail' ? '❌ unexpected' : '⚠️ unexpected'
   ])
-  return `${head}${unexpected.length} unexpected, ${parity.differences.length - unexpected.length} expected difference(s).\n\n${table(['Where', 'Difference', 'Declare with (parity-expected)', ''], rows)}\n`
+  return `${head}<p>${unexpected.length} unexpected, ${parity.differences.length - unexpected.length} expected difference(s).</p>\n\n${table(['Where', 'Difference', 'Declare with (parity-expected)', ''], rows)}\n`
 }
 
 const PLAN_ICON: Record<PlanEntry['action'], string> = {
@@ -237,14 +239,14 @@ function planSection(record: StageRecord): string {
   ])
   const unchanged = record.plan.filter(e => e.action === 'unchanged')
   const rest = unchanged.length
-    ? `<details><summary>${unchanged.length} unchanged</summary>\n\n${unchanged.map(e => code(`${e.kind}/${e.name}`)).join(', ')}\n\n</details>\n\n`
+    ? `<details><summary>${unchanged.length} unchanged</summary>\n\n<p>${unchanged.map(e => code(`${e.kind}/${e.name}`)).join(', ')}</p>\n\n</details>\n\n`
     : ''
   return `${head}${rows.length ? table(['Change', 'Kind', 'Name', 'Fields'], rows) + '\n' : ''}${rest}`
 }
 
 function prunedSection(record: StageRecord): string {
   if (record.mode === 'plan' || !record.pruned?.length) return ''
-  return `### Pruned\n\nNo longer in the manifests, deleted after the stage passed: ${record.pruned.map(p => code(p)).join(', ')}\n\n`
+  return `### Pruned\n\n<p>No longer in the manifests, deleted after the stage passed: ${record.pruned.map(p => code(p)).join(', ')}</p>\n\n`
 }
 
 function warningsSection(record: StageRecord): string {

@@ -20,6 +20,7 @@ import type { LeaseObject } from '../kube/lease-rules.js'
 import { displayName } from '../manifests/objects.js'
 import type { KubeObject } from '../manifests/types.js'
 import { info } from '../report/log.js'
+import { redactKnown, rememberSecrets } from '../secrets.js'
 import type { StageRecord } from '../report/record.js'
 
 export interface StageContext {
@@ -44,7 +45,6 @@ export interface StageContext {
 }
 
 export async function connect(config: StageConfig, record: StageRecord): Promise<StageContext> {
-  if (config.kubeconfig) core.setSecret(config.kubeconfig)
   const client = await createClient({ kubeconfig: config.kubeconfig, context: config.context })
   // Mask every credential before anything could print it.
   const credentials = [
@@ -52,7 +52,7 @@ export async function connect(config: StageConfig, record: StageRecord): Promise
     ...(await signedCredentials(client.kubeConfig, client.server).catch(() => [])),
     ...(config.githubToken ? [config.githubToken] : [])
   ]
-  for (const secret of credentials) core.setSecret(secret)
+  rememberSecrets(credentials)
   if (client.kubeConfig.getCurrentCluster()?.skipTLSVerify)
     warn(
       record,
@@ -69,7 +69,8 @@ export async function connect(config: StageConfig, record: StageRecord): Promise
   return { config, record, client, credentials, connected }
 }
 
-export function warn(record: StageRecord, message: string): void {
+export function warn(record: StageRecord, text: string): void {
+  const message = redactKnown(text)
   record.warnings.push(message)
   core.warning(message)
 }

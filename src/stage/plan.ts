@@ -45,6 +45,7 @@ import {
   type ReleaseRecord
 } from '../promote/release.js'
 import { info } from '../report/log.js'
+import { knownSecrets } from '../secrets.js'
 import { warn, type StageContext } from './context.js'
 import { readStageLease } from './lease.js'
 import { loadSmoke, type SmokeChecks } from './verify.js'
@@ -63,6 +64,8 @@ export interface Sources {
   overrides: ImageOverride[]
   /** Undefined when the stage has no smoke checks. */
   smoke?: SmokeChecks
+  /** The helm values: the plan never shows them (they may come from secrets). */
+  renderedValues: string[]
 }
 
 /** What the release record is built from, once the manifests are rendered. */
@@ -88,21 +91,24 @@ interface Images {
 
 export async function load(config: StageConfig): Promise<Sources> {
   const workspace = config.github.workspace
+  const rendered = await renderManifests(
+    {
+      kustomize: config.kustomize,
+      helm: config.helm && { ...config.helm, namespace: config.namespace },
+      env: config.renderEnv,
+      secrets: knownSecrets()
+    },
+    workspace
+  )
   const loaded = combineManifests(
     config.manifests ? await loadManifests(parseManifestEntries(config.manifests), workspace) : [],
-    await renderManifests(
-      {
-        kustomize: config.kustomize,
-        helm: config.helm && { ...config.helm, namespace: config.namespace }
-      },
-      workspace
-    )
+    rendered.manifests
   )
   const badBudgets = checkTimeBudgets(loaded)
   if (badBudgets.length > 0) throw problemsError(badBudgets)
   info(`Loaded ${loaded.length} object(s) from ${new Set(loaded.map(m => m.source.file)).size} file(s)`)
   const overrides = config.images ? parseImageOverrides(config.images) : []
-  return { loaded, overrides, smoke: await loadSmoke(config) }
+  return { loaded, overrides, smoke: await loadSmoke(config), renderedValues: rendered.values }
 }
 
 export async function plan(stage: StageContext, sources: Sources): Promise<Planned> {

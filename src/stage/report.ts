@@ -22,6 +22,7 @@ import {
   type ReleaseRecord
 } from '../promote/release.js'
 import { withoutCredentials } from '../redact.js'
+import { knownSecrets, redactKnown } from '../secrets.js'
 import { GitHubDeployment } from '../report/github-deployment.js'
 import { info } from '../report/log.js'
 import { writeOutputs } from '../report/outputs.js'
@@ -94,26 +95,27 @@ export function fail(record: StageRecord, error: unknown): void {
     : forbidden
       ? forbiddenError(forbidden, 'go on')
       : new StageError('Internal', (error as Error)?.message ?? String(error), { cause: error })
+  // Whatever a failure quotes (a tool's message, a log tail) may repeat a credential, encoded or not.
   record.failure = {
     code: stageError.code,
-    message: stageError.message,
-    details: stageError.details,
+    message: redactKnown(stageError.message),
+    details: stageError.details.map(redactKnown),
     location: stageError.location,
-    evidence: stageError.evidence
+    evidence: stageError.evidence.map(e => ({ title: e.title, text: redactKnown(e.text) }))
   }
-  for (const detail of stageError.details) info(`  ${detail}`)
+  for (const detail of record.failure.details) info(`  ${detail}`)
   for (const evidence of record.failure.evidence ?? []) info(`${evidence.title}:\n${evidence.text}`)
   const location = stageError.location
   if (location) {
     // One annotation, placed on the file and line at fault (setFailed would add a second, unplaced one).
-    core.error(stageError.message, {
+    core.error(record.failure.message, {
       file: location.file,
       startLine: location.line,
       startColumn: location.column
     })
     process.exitCode = 1
   } else {
-    core.setFailed(stageError.message)
+    core.setFailed(record.failure.message)
   }
 }
 
@@ -160,14 +162,19 @@ function preDeployDurations(record: StageRecord): ReleaseRecord['preDeploy'] {
  * without what changes every run (provenance, digests), Secret values masked and
  * the stage's credentials redacted. In plan mode, also the log's account of it.
  */
-export function recordPlan({ config, record, credentials }: StageContext, admitted: Admitted): void {
+export function recordPlan(
+  { config, record, credentials }: StageContext,
+  admitted: Admitted,
+  renderedValues: readonly string[]
+): void {
   const options = {
     ignoredAnnotations: [
       ...admitted.options.volatileAnnotations,
       CONFIG_DIGEST_ANNOTATION,
       APPLIED_HASH_ANNOTATION
     ],
-    secrets: credentials
+    // Helm values may come from the workflow's secrets; a chart could copy a credential anywhere.
+    secrets: [...credentials, ...knownSecrets(), ...renderedValues]
   }
   record.plan = admitted.plan.map(p => planEntry(p, options))
   if (config.mode !== 'plan') return
@@ -214,7 +221,7 @@ export async function finishReport(
     core.error(`Could not write the step outputs: ${(error as Error).message}`)
   }
   try {
-    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(record)).write()
+    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(redactKnown(renderSummary(record))).write()
   } catch (error) {
     core.warning(`Could not write the job summary: ${(error as Error).message}`)
   }

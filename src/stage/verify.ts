@@ -16,6 +16,7 @@ import { displayName, objectKey } from '../manifests/objects.js'
 import { isPreDeployJob } from '../manifests/pre-deploy.js'
 import type { KubeObject } from '../manifests/types.js'
 import { normalizeSecret } from '../redact.js'
+import { rememberSecrets } from '../secrets.js'
 import { runningImages } from '../report/images.js'
 import { info } from '../report/log.js'
 import type { StageRecord } from '../report/record.js'
@@ -94,7 +95,7 @@ export async function runChecks(
     .map(normalizeSecret)
   const urlPassword = config.smokeUrl && new URL(config.smokeUrl).password
   if (urlPassword) smokeSecrets.push(decodeURIComponent(urlPassword))
-  for (const secret of smokeSecrets) core.setSecret(secret)
+  rememberSecrets(smokeSecrets)
   const secrets = [...smokeSecrets, ...credentials]
   const results = await core.group(title, () =>
     runSmokeChecks(spec, {
