@@ -34,6 +34,7 @@ export const FAILURE_CODES = [
   'InvalidSmokeSpec',
   'PromotionRefused',
   'ParityFailed',
+  'IsolationNotEnforced',
   'StageBusy',
   'Internal'
 ] as const

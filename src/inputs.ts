@@ -5,6 +5,7 @@
  */
 import { StageError } from './errors.js'
 import { parseDuration } from './duration.js'
+import { isCidr } from './kube/isolation/policy.js'
 import { checkRenderEnvNames } from './manifests/render-env.js'
 import { withoutCredentials } from './redact.js'
 
@@ -30,6 +31,8 @@ export type DeploymentMode = 'auto' | 'create' | 'off'
 export type ParityMode = 'warn' | 'fail' | 'off'
 /** `plan`: everything up to the server-side dry run, nothing written. */
 export type StageMode = 'apply' | 'plan'
+/** warn: a network that does not enforce the policy is a warning; fail: a failure; off: not checked. */
+export type IsolationCheck = 'warn' | 'fail' | 'off'
 
 export interface HelmInput {
   /** A chart directory in the workspace. */
@@ -70,6 +73,12 @@ export interface StageConfig {
   allowClusterScoped: boolean
   allowOtherNamespaces: boolean
   isolate: boolean
+  /** Address ranges the isolation policy admits besides this environment's and unlabelled namespaces. */
+  isolateAllowCidrs: string[]
+  /** With isolate: whether the stage checks that the network enforces it, and what a negative finding does. */
+  isolationCheck: IsolationCheck
+  /** The image of the isolation probe's pods (sh, httpd and wget, as busybox has them). */
+  isolationProbeImage: string
   images?: string
   environmentNames: string[]
   environmentUrl?: string
@@ -218,6 +227,17 @@ export function githubContext(env: NodeJS.ProcessEnv): GitHubContext {
   }
 }
 
+function cidrsInput(read: InputReader, name: string): string[] {
+  const cidrs = listInput(read, name) ?? []
+  const bad = cidrs.find(c => !isCidr(c))
+  if (bad)
+    throw new StageError(
+      'InvalidInput',
+      `Input ${name} takes address ranges in CIDR notation (10.0.0.0/16, 2001:db8::/32), and "${bad}" is not one.`
+    )
+  return cidrs
+}
+
 /** helm-set values may hold commas ({a,b}, lists): one per line. */
 function linesInput(read: InputReader, name: string): string[] {
   return read(name)
@@ -288,6 +308,9 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     allowClusterScoped: booleanInput(read, 'allow-cluster-scoped', false),
     allowOtherNamespaces: booleanInput(read, 'allow-other-namespaces', false),
     isolate: booleanInput(read, 'isolate', false),
+    isolateAllowCidrs: cidrsInput(read, 'isolate-allow-cidrs'),
+    isolationCheck: choiceInput(read, 'isolation-check', ['warn', 'fail', 'off'] as const, 'warn'),
+    isolationProbeImage: optional(read, 'isolation-probe-image') ?? 'busybox:1.37',
     images: optional(read, 'images'),
     environmentNames: listInput(read, 'environment-names') ?? DEFAULT_ENVIRONMENT_NAMES,
     environmentUrl: urlInput(read, 'environment-url'),

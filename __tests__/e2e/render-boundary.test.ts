@@ -6,7 +6,8 @@
  * secret helm values, must not get any of them into the log, the summary, the
  * outputs or the release record, in any encoding.
  */
-import { mkdirSync, symlinkSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parse } from 'yaml'
 import { runAction, type ActionRun } from '../support/action.js'
@@ -48,7 +49,12 @@ function leaks(text: string, secret: string): string[] {
 }
 
 function expectNoLeak(run: ActionRun): void {
-  const everything = [run.stdout, run.stderr, run.summary, ...Object.values(run.outputs)].join('\n')
+  // The runner reads ::add-mask:: lines as commands and never shows them: the one place a secret belongs.
+  const log = run.stdout
+    .split('\n')
+    .filter(l => !l.startsWith('::add-mask::'))
+    .join('\n')
+  const everything = [log, run.stderr, run.summary, ...Object.values(run.outputs)].join('\n')
   for (const secret of [CLOUD_SECRET, HELM_SET_SECRET, VALUES_FILE_SECRET, ...kubeconfigCredentials()])
     expect({ secret: secret.slice(0, 12), found: leaks(everything, secret) }).toEqual({
       secret: secret.slice(0, 12),
@@ -79,6 +85,8 @@ function plan(workspace: string, namespace: string, inputs: Record<string, strin
       namespace,
       kubeconfig: kubeconfigText(),
       'github-token': 'ghs_planted0github0token0for0the0plan',
+      // The test made the live ConfigMaps with its own field manager.
+      'force-conflicts': 'true',
       ...inputs
     },
     {
@@ -117,6 +125,52 @@ it("a kustomization's env file naming the action's variables reads nothing from 
       { path: 'data.CLOUD_SECRET_ACCESS_KEY', before: 'before', after: '' }
     ])
   )
+  expectNoLeak(run)
+})
+
+it("a renderer's whole environment is PATH, a fresh HOME and temp directory, and what render-env names", async () => {
+  const namespace = await stagingNamespace()
+  // A kustomize that reports the environment it was given (older kustomize releases read a bare
+  // env-file key from it), then renders one ConfigMap.
+  const tools = mkdtempSync(path.join(tmpdir(), 'kube-stage-tools-'))
+  const seen = path.join(tools, 'seen-env')
+  writeFileSync(
+    path.join(tools, 'kustomize'),
+    `#!/bin/sh\nenv > ${seen}\nls -A "$HOME" >> ${seen}\nprintf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: rendered\\n'\n`
+  )
+  chmodSync(path.join(tools, 'kustomize'), 0o755)
+  const workspace = workspaceWith({ 'overlay/kustomization.yaml': 'resources: []\n' })
+  const base = withClusterTools({
+    CLOUD_SECRET_ACCESS_KEY: CLOUD_SECRET,
+    HELM_REGISTRY_CONFIG: '/etc/helm.json'
+  })
+  const run = await runAction(
+    {
+      mode: 'plan',
+      environment: 'staging',
+      namespace,
+      kubeconfig: kubeconfigText(),
+      kustomize: 'overlay',
+      'render-env': 'HELM_REGISTRY_CONFIG'
+    },
+    { workspace, env: { ...base, PATH: `${tools}${path.delimiter}${base.PATH}` } }
+  )
+  expect(errorLine(run)).toBe('')
+  const lines = readFileSync(seen, 'utf8').trim().split('\n')
+  const names = lines.filter(l => l.includes('=')).map(l => l.slice(0, l.indexOf('=')))
+  // sh adds PWD (and SHLVL); everything else came from the action.
+  expect(names.filter(n => !['PWD', 'SHLVL', 'OLDPWD', '_'].includes(n)).sort()).toEqual([
+    'HELM_REGISTRY_CONFIG',
+    'HOME',
+    'PATH',
+    'TEMP',
+    'TMP',
+    'TMPDIR'
+  ])
+  const home = lines.find(l => l.startsWith('HOME='))!.slice(5)
+  expect(home).not.toBe(process.env.HOME)
+  // Nothing in the fresh HOME: the listing after the environment is empty.
+  expect(lines.filter(l => !l.includes('='))).toEqual([])
   expectNoLeak(run)
 })
 

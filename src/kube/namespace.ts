@@ -7,10 +7,9 @@ import { StageError } from '../errors.js'
 import type { KubeClient } from './client.js'
 import { asKubeApiError } from './errors.js'
 import type { KubeObject } from '../manifests/types.js'
+import { ENVIRONMENT_LABEL, ISOLATION_POLICY, MANAGED_BY, MANAGED_BY_LABEL } from './isolation/policy.js'
 
-export const ENVIRONMENT_LABEL = 'environment'
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by'
-export const MANAGED_BY = 'kube-stage'
+export { ENVIRONMENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL, isolationPolicy } from './isolation/policy.js'
 
 export interface NamespaceState {
   exists: boolean
@@ -44,30 +43,6 @@ export function namespaceManifest(name: string, environment: string): KubeObject
     apiVersion: 'v1',
     kind: 'Namespace',
     metadata: { name, labels: { [ENVIRONMENT_LABEL]: environment, [MANAGED_BY_LABEL]: MANAGED_BY } }
-  }
-}
-
-/**
- * Ingress only from namespaces of the same environment, as in the reference
- * write-up. Egress is left open: a policy listing Egress with no rules would
- * also cut DNS and every external dependency.
- */
-const ISOLATION_POLICY = 'kube-stage-isolate-environment'
-
-export function isolationPolicy(namespace: string, environment: string): KubeObject {
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: {
-      name: ISOLATION_POLICY,
-      namespace,
-      labels: { [MANAGED_BY_LABEL]: MANAGED_BY }
-    },
-    spec: {
-      podSelector: {},
-      policyTypes: ['Ingress'],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { [ENVIRONMENT_LABEL]: environment } } }] }]
-    }
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { FailureCode, ErrorLocation } from '../errors.js'
 import type { ApplyAction } from '../kube/change.js'
+import type { ProbeVerdict } from '../kube/isolation/policy.js'
 import type { PreDeployRecord } from '../manifests/pre-deploy.js'
 import type { PlanEntry } from './plan.js'
 import type { SmokeResult } from '../smoke/types.js'
@@ -64,6 +65,8 @@ export interface StageRecord {
   /** What a failed stage put back: the workloads restored, whether they are ready again, what could not be. */
   rollback?: {
     restored: string[]
+    /** What the stage created and the rollback deleted (the isolation policy). */
+    removed?: string[]
     ready: boolean
     message: string
     failed: string[]
@@ -78,6 +81,8 @@ export interface StageRecord {
   plan?: PlanEntry[]
   /** What prune deleted: "Kind/name". */
   pruned?: string[]
+  /** With isolate: what the probe found about the network's enforcement. */
+  isolation?: { verdict: ProbeVerdict; elapsedMs: number }
   /** The pre-deploy Jobs (migrations), in the order they ran, with their durations and budgets. */
   preDeploy?: PreDeployRecord[]
 }

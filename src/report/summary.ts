@@ -96,7 +96,10 @@ function rollbackSection(record: StageRecord): string {
   const failed = rollback.failed.length
     ? `<br>Could not roll back: ${rollback.failed.map(escapeHtml).join('; ')}`
     : ''
-  return `### Rolled back\n\n<p>${rollback.restored.map(r => code(r)).join(', ') || 'nothing'}: ${state} (${escapeHtml(rollback.message)})${failed}</p>\n\n`
+  const removed = rollback.removed?.length
+    ? `<br>Removed, as this stage had created it: ${rollback.removed.map(r => code(r)).join(', ')}`
+    : ''
+  return `### Rolled back\n\n<p>${rollback.restored.map(r => code(r)).join(', ') || 'nothing'}: ${state} (${escapeHtml(rollback.message)})${failed}${removed}</p>\n\n`
 }
 
 function resourceRow(r: ResourceRecord): string[] {
@@ -249,6 +252,19 @@ function prunedSection(record: StageRecord): string {
   return `### Pruned\n\n<p>No longer in the manifests, deleted after the stage passed: ${record.pruned.map(p => code(p)).join(', ')}</p>\n\n`
 }
 
+function isolationSection(record: StageRecord): string {
+  const isolation = record.isolation
+  if (!isolation) return ''
+  const { verdict } = isolation
+  const said =
+    verdict.state === 'enforced'
+      ? '✅ verified: the network enforces NetworkPolicy, and a probe pod of this environment was refused where only another environment is admitted, and admitted where this one is'
+      : verdict.state === 'not-enforced'
+        ? '⚠️ not in effect: the network does not enforce NetworkPolicy (a probe pod reached a port its policy closes to it)'
+        : `⚠️ not verified: ${escapeHtml(verdict.reason)}`
+  return `### Isolation\n\n<p>${said} (probe: ${formatDuration(isolation.elapsedMs)})</p>\n\n`
+}
+
 function warningsSection(record: StageRecord): string {
   if (record.warnings.length === 0) return ''
   return `### Warnings\n\n<ul>\n${record.warnings.map(w => `<li>${escapeHtml(w)}</li>`).join('\n')}\n</ul>\n\n`
@@ -284,6 +300,7 @@ export function renderSummary(record: StageRecord): string {
     imagesSection(record),
     smokeSection(record),
     paritySection(record),
+    isolationSection(record),
     warningsSection(record)
   ])
 }

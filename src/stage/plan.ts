@@ -154,7 +154,9 @@ export async function plan(stage: StageContext, sources: Sources): Promise<Plann
     objects: [
       ...(namespaceReady ? [] : [namespaceManifest(config.namespace, config.environment)]),
       ...applied,
-      ...(config.isolate ? [isolationPolicy(config.namespace, config.environment)] : [])
+      ...(config.isolate
+        ? [isolationPolicy(config.namespace, config.environment, config.isolateAllowCidrs)]
+        : [])
     ],
     namespaceExists: namespaceState.exists,
     locate: object => byName.get(displayName(object))

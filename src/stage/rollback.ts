@@ -3,13 +3,17 @@
  * first the ConfigMaps and Secrets it changed get their previous content,
  * then the workloads it changed get their previous pod template; they are
  * waited on until they serve again and the smoke checks run against the
- * restored version. Objects the stage created stay (the summary lists them).
- * A rollback that fails is a warning: it must not hide why the stage failed.
+ * restored version. Objects the stage created stay (the summary lists them),
+ * except the isolation policy: left behind, it would keep shutting out what
+ * reached the namespace before. A rollback that fails is a warning: it must
+ * not hide why the stage failed.
  */
 import * as core from '@actions/core'
 import { formatDuration } from '../duration.js'
 import type { PlannedObject } from '../kube/apply.js'
 import { configRollbackTargets, restoreConfig, rollBack, rollbackTargets } from '../kube/rollback.js'
+import { isIsolationPolicy } from '../kube/isolation/policy.js'
+import { findIsolationPolicy } from '../kube/namespace.js'
 import { describeTimeout } from '../kube/status/index.js'
 import { waitForReadiness } from '../kube/wait.js'
 import { displayName } from '../manifests/objects.js'
@@ -19,6 +23,24 @@ import { runChecks, type SmokeChecks } from './verify.js'
 
 /** Bounds the wait for the restored version: it was serving minutes ago. */
 const ROLLBACK_WAIT_MS = 120_000
+
+/** The isolation policy, when this stage created it: removed, or a warning says it could not be. */
+async function removeCreatedIsolation(stage: StageContext, written: PlannedObject[]): Promise<string[]> {
+  const created = written.find(p => isIsolationPolicy(p.object) && p.action === 'created')
+  if (!created) return []
+  const name = displayName(created.object)
+  try {
+    await (await findIsolationPolicy(stage.client, stage.config.namespace)).remove()
+    info(`Rollback: removed ${name}, which this stage created`)
+    return [name]
+  } catch (error) {
+    warn(
+      stage.record,
+      `Rollback could not remove ${name}, which this stage created: ${(error as Error).message}`
+    )
+    return []
+  }
+}
 
 /** `written`: what the stage wrote (a later tier may have failed to apply); only that goes back. */
 export async function rollBackFailedStage(
@@ -37,9 +59,14 @@ async function restore(
   smoke: SmokeChecks | undefined
 ): Promise<void> {
   const { client, config, record } = stage
+  const removed = await removeCreatedIsolation(stage, written)
   const targets = rollbackTargets(written)
   const configs = configRollbackTargets(written)
-  if (targets.length === 0 && configs.length === 0) return
+  if (targets.length === 0 && configs.length === 0) {
+    if (removed.length > 0)
+      record.rollback = { restored: [], removed, ready: true, message: 'nothing else to restore', failed: [] }
+    return
+  }
   await core.group(
     `Rolling back ${targets.length} workload(s) and ${configs.length} ConfigMap(s) and Secret(s)`,
     async () => {
@@ -73,6 +100,7 @@ async function restore(
       const failing = verified?.filter(r => !r.passed) ?? []
       record.rollback = {
         restored,
+        removed,
         ready,
         message,
         failed: result.failed,

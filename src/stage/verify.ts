@@ -22,6 +22,7 @@ import { info } from '../report/log.js'
 import type { StageRecord } from '../report/record.js'
 import type { runSmokeChecks, SmokeResult, SmokeSpec } from '../smoke/index.js'
 import { warn, type StageContext } from './context.js'
+import { finishIsolationCheck, startIsolationCheck } from './isolation.js'
 
 /** The stage's smoke checks, validated, and the function that runs them. */
 export interface SmokeChecks {
@@ -39,6 +40,8 @@ export interface VerifyInput {
 
 export async function verify(stage: StageContext, input: VerifyInput): Promise<void> {
   const { client, config, record } = stage
+  // With isolate: the network's enforcement is probed while the rollout is waited on.
+  const isolation = startIsolationCheck(stage)
   // wait: one deadline for everything
   const appliedByKey = new Map(input.applied.map(a => [objectKey(a.object), a.object]))
   const outcome = await core.group(`Waiting up to ${formatDuration(config.timeoutMs)} for readiness`, () =>
@@ -61,8 +64,13 @@ export async function verify(stage: StageContext, input: VerifyInput): Promise<v
   )
   recordReadiness(record, outcome)
   record.images = runningImages(input.rendered, outcome.pods)
-  if (outcome.state !== 'Current') throw waitFailure(outcome, config)
+  if (outcome.state !== 'Current') {
+    // Its pods are removed whatever the verdict; the failure is the rollout's.
+    await isolation?.catch(() => undefined)
+    throw waitFailure(outcome, config)
+  }
   info(`All ${outcome.results.length} resource(s) ready in ${formatDuration(outcome.elapsedMs)}`)
+  if (isolation) await finishIsolationCheck(stage, isolation)
 
   // smoke: the running service answers as it should
   if (input.smoke) await smoke(stage, input.smoke)

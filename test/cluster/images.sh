@@ -26,10 +26,13 @@ IMAGES=(
   "ghcr.io/example/shop:1.4.0 app"
   "ghcr.io/example/shop:2.0.0 app"
   "registry.k8s.io/pause:3.10 pause"
+  # The default image of the isolation probe (the isolation-probe-image input): a busybox with sh, httpd
+  # and wget, under the name a cluster would pull it by.
+  "docker.io/library/busybox:1.37 busybox"
 )
 BUSYBOX=/bin/busybox
 # The applets the image links in /bin: a shell and enough for exec probes and debugging.
-APPLETS="sh ls cat echo sleep env wget id true false"
+APPLETS="sh ls cat echo sleep env wget id true false httpd"
 
 step() { printf '[images] %s\n' "$*" >&2; }
 die() { printf '[images] FAILED: %s\n' "$*" >&2; exit 1; }
@@ -189,6 +192,8 @@ for spec in specs:
                "ExposedPorts": {"8080/tcp": {}}}
     elif kind == "pause":
         run = {"Entrypoint": ["/usr/local/bin/shop", "pause"], "Env": [PATH]}
+    elif kind == "busybox":
+        run = {"Cmd": ["sh"], "Env": [PATH]}
     else:
         sys.exit(f"[images] FAILED: unknown image kind {kind!r} for {ref}")
     config = canonical({

@@ -18,6 +18,7 @@ declare -A wanted=(
   [/usr/lib/cni/loopback]=containernetworking-plugins
   [iptables]=iptables
   [conntrack]=conntrack
+  [ipset]=ipset
   [/bin/busybox]=busybox-static
 )
 

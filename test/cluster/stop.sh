@@ -7,8 +7,10 @@ repo=$(cd "$here/../.." && pwd)
 state=${KUBE_STAGE_CLUSTER_DIR:-$repo/.cluster}
 [ -d "$state/pids" ] || exit 0
 
-# The real node first: its containers go while containerd still runs, then its
-# bridge, mounts, network namespaces, iptables rules and cgroups.
+# The network's policy enforcement first (its rules and ipsets go with it), then the real node:
+# its containers go while containerd still runs, then its bridge, mounts, network namespaces,
+# iptables rules and cgroups.
+"$here/network.sh" stop "$state"
 "$here/node.sh" stop "$state"
 
 for pidfile in $(ls "$state/pids"/*.pid 2>/dev/null | sort -r); do

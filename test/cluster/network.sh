@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# An enforcing network on the real node: kube-router with only its firewall controller
+# (NetworkPolicy as iptables rules and ipsets; no routing, no service proxy, no CNI), so every
+# test and the demo run where a NetworkPolicy really refuses traffic, as on Calico, Cilium or
+# GKE Dataplane V2. Traffic from the node itself (kubelet probes, a NodePort reached on
+# 127.0.0.1) is still admitted, as on those networks.
+#
+#   network.sh build                       prints the directory holding kube-router (cached)
+#   network.sh start <state-dir>           (start.sh sources it and calls start_network)
+#   network.sh stop <state-dir>            (stop.sh calls it: stops it, removes its rules and ipsets)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=versions.env
+. "$here/versions.env"
+
+network_step() { printf '[network] %s\n' "$*" >&2; }
+
+# Built from the Go module proxy once per version, beside the cluster's binaries.
+build_kube_router() {
+  local cache_root=${KUBE_STAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kube-stage}
+  local dir=$cache_root/kube-router-$KUBE_ROUTER_VERSION
+  if [ ! -x "$dir/kube-router" ]; then
+    network_step "kube-router $KUBE_ROUTER_VERSION: building (cold: about 2 minutes)"
+    mkdir -p "$dir" "$cache_root/build-logs"
+    local log=$cache_root/build-logs/kube-router.log
+    if ! CGO_ENABLED=0 GOTOOLCHAIN=local GOBIN=$dir go install -trimpath -ldflags "-s -w" \
+      "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION" >"$log" 2>&1; then
+      network_step "FAILED: building kube-router; last lines of $log:"
+      tail -n 30 "$log" >&2
+      return 1
+    fi
+  fi
+  echo "$dir"
+}
+
+# Needs start.sh's launch, wait_for and free_port, and the node already registered (kube-router
+# exits with "failed to identify the node" before that).
+start_network() {
+  local state=$1 node_name=$2 service_cidr=$3
+  local dir
+  dir=$(build_kube_router)
+  echo "$dir" >"$state/network-bin"
+  local health
+  health=$(free_port)
+  network_step "kube-router $KUBE_ROUTER_VERSION: NetworkPolicy enforcement on $node_name"
+  launch kube-router "$dir/kube-router" --kubeconfig "$state/kubeconfig" \
+    --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
+    --hostname-override "$node_name" --service-cluster-ip-range "$service_cidr" \
+    --health-port "$health" --metrics-port 0 -v 1
+  wait_for kube-router 60 curl -sf "http://127.0.0.1:$health/healthz"
+}
+
+stop_network() {
+  local state=$1 dir pidfile pid
+  for pidfile in "$state"/pids/*-kube-router.pid; do
+    [ -f "$pidfile" ] || continue
+    pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidfile"
+    network_step "stopped kube-router (pid $pid)"
+  done
+  dir=$(cat "$state/network-bin" 2>/dev/null || true)
+  # Its own clean-up removes the KUBE-ROUTER-* and KUBE-NWPLCY-* chains and its ipsets.
+  if [ -n "$dir" ] && [ -x "$dir/kube-router" ]; then
+    mkdir -p "$state/logs"
+    "$dir/kube-router" --cleanup-config >"$state/logs/kube-router-cleanup.log" 2>&1 || true
+  fi
+  rm -f "$state/network-bin"
+  return 0
+}
+
+case ${1:-} in
+  start) ;; # sourced by start.sh, which defines launch, wait_for, fail and free_port
+  build) build_kube_router ;;
+  stop) stop_network "$2" ;;
+  *) echo "usage: network.sh build | stop <state-dir> (start.sh sources it for start_network)" >&2; exit 2 ;;
+esac
