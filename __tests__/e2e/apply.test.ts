@@ -133,17 +133,20 @@ describe('loading and applying a manifest set', () => {
 
   it('isolates the namespace to its environment when asked', async () => {
     const namespace = newNamespace('apply-isolate')
+    // Its pods would land on KWOK nodes here, where nothing runs: the probe is tested on the real
+    // node (isolation.test.ts).
     const run = await stage(
-      { manifests: 'c.yaml', environment: 'staging', namespace, isolate: 'true' },
+      { manifests: 'c.yaml', environment: 'staging', namespace, isolate: 'true', 'isolation-check': 'off' },
       workspaceWith({ 'c.yaml': configMap('c') })
     )
     expect(run.code).toBe(0)
     const policy = await testKubeConfig()
       .makeApiClient(NetworkingV1Api)
       .readNamespacedNetworkPolicy({ name: 'kube-stage-isolate-environment', namespace })
-    expect(policy.spec?.ingress?.[0]._from?.[0].namespaceSelector?.matchLabels).toEqual({
-      environment: 'staging'
-    })
+    expect(policy.spec?.ingress?.[0]._from?.map(f => f.namespaceSelector?.matchExpressions)).toEqual([
+      [{ key: 'environment', operator: 'In', values: ['stage', 'staging', 'stg'] }],
+      [{ key: 'environment', operator: 'DoesNotExist' }]
+    ])
 
     // Turned off again: the policy goes, so the namespace is no longer isolated.
     const open = await stage(

@@ -66,6 +66,14 @@ export async function requireRealNode(): Promise<V1Node> {
   return node
 }
 
+/** What sends a namespace's pods to the real node (PodNodeSelector and PodTolerationRestriction). */
+export const REAL_NODE_ANNOTATIONS = {
+  'scheduler.alpha.kubernetes.io/node-selector': 'type=real',
+  'scheduler.alpha.kubernetes.io/defaultTolerations': JSON.stringify([
+    { key: 'kube-stage.test/real-node', operator: 'Exists', effect: 'NoSchedule' }
+  ])
+}
+
 /**
  * A namespace labelled for its environment whose pods go to the real node
  * (PodNodeSelector and PodTolerationRestriction annotations).
@@ -80,12 +88,7 @@ export async function realNodeNamespace(
       metadata: {
         name,
         labels: { environment, ...labels },
-        annotations: {
-          'scheduler.alpha.kubernetes.io/node-selector': 'type=real',
-          'scheduler.alpha.kubernetes.io/defaultTolerations': JSON.stringify([
-            { key: 'kube-stage.test/real-node', operator: 'Exists', effect: 'NoSchedule' }
-          ])
-        }
+        annotations: REAL_NODE_ANNOTATIONS
       }
     }
   })

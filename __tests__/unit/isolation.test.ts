@@ -16,6 +16,10 @@ describe('the isolation policy', () => {
   it('admits this environment, its aliases and namespaces without an environment; nothing else', () => {
     const policy = isolationPolicy('shop-prod', 'production')
     expect((policy.spec as { policyTypes: string[] }).policyTypes).toEqual(['Ingress'])
+    // Every pod but the probe's target, which the probe policy alone must judge.
+    expect((policy.spec as { podSelector: unknown }).podSelector).toEqual({
+      matchExpressions: [{ key: 'kube-stage.dev/isolation-probe', operator: 'DoesNotExist' }]
+    })
     expect(from(policy)).toEqual([
       {
         namespaceSelector: {
@@ -60,14 +64,16 @@ describe('the isolation probe', () => {
 
   it('runs a client that needs the admitted port before it judges the refused one', () => {
     const pod = probeClient('shop', 'busybox:1.37', '10.245.0.7')
-    const container = (pod.spec as { containers: { command: string[]; securityContext: object }[] })
-      .containers[0]
+    const container = (
+      pod.spec as { containers: { command: string[]; env: object[]; securityContext: object }[] }
+    ).containers[0]
     const script = container.command[2]
-    expect(script.indexOf('10.245.0.7:8081')).toBeLessThan(script.indexOf('10.245.0.7:8080'))
+    expect(script.indexOf('until answers 8081')).toBeLessThan(script.indexOf('while answers 8080'))
     expect(script).toContain(`exit ${PROBE_EXIT.controlUnreachable}`)
+    // The address reaches the script as data, never as shell text.
+    expect(script).not.toContain('10.245.0.7')
+    expect(container.env).toEqual([{ name: 'TARGET', value: '10.245.0.7' }])
     expect(container.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false })
-    expect(probeClient('shop', 'b', 'fd00::7').spec).toBeDefined()
-    expect(JSON.stringify(probeClient('shop', 'b', 'fd00::7'))).toContain('http://[fd00::7]:8080')
   })
 
   it("reads the client's exit code as a verdict", () => {

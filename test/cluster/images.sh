@@ -32,7 +32,7 @@ IMAGES=(
 )
 BUSYBOX=/bin/busybox
 # The applets the image links in /bin: a shell and enough for exec probes and debugging.
-APPLETS="sh ls cat echo sleep env wget id true false httpd"
+APPLETS="sh ls cat echo sleep env wget id true false httpd nc"
 
 step() { printf '[images] %s\n' "$*" >&2; }
 die() { printf '[images] FAILED: %s\n' "$*" >&2; exit 1; }

@@ -5,11 +5,12 @@
 # GKE Dataplane V2. Traffic from the node itself (kubelet probes, a NodePort reached on
 # 127.0.0.1) is still admitted, as on those networks.
 #
-#   network.sh build                       prints the directory holding kube-router (cached)
-#   network.sh start <state-dir>           (start.sh sources it and calls start_network)
-#   network.sh stop <state-dir>            (stop.sh calls it: stops it, removes its rules and ipsets)
+#   network.sh build                                   prints the directory holding kube-router (cached)
+#   network.sh start <state-dir> <node> <service-cidr> (start.sh calls it once the node is registered)
+#   network.sh stop <state-dir>                        (stop.sh calls it: stops it, removes its rules and ipsets)
+# The isolation tests stop and start it too, to see a stage on a network that does not enforce.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.env
 . "$here/versions.env"
 
@@ -33,21 +34,37 @@ build_kube_router() {
   echo "$dir"
 }
 
-# Needs start.sh's launch, wait_for and free_port, and the node already registered (kube-router
-# exits with "failed to identify the node" before that).
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Needs the node already registered (kube-router exits with "failed to identify the node" before
+# that). Recorded in <state>/pids like start.sh's components, so stop.sh ends it too.
 start_network() {
   local state=$1 node_name=$2 service_cidr=$3
-  local dir
+  local dir health pid log=$state/logs/kube-router.log
   dir=$(build_kube_router)
   echo "$dir" >"$state/network-bin"
-  local health
   health=$(free_port)
   network_step "kube-router $KUBE_ROUTER_VERSION: NetworkPolicy enforcement on $node_name"
-  launch kube-router "$dir/kube-router" --kubeconfig "$state/kubeconfig" \
+  mkdir -p "$state/logs" "$state/pids"
+  nohup "$dir/kube-router" --kubeconfig "$state/kubeconfig" \
     --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
     --hostname-override "$node_name" --service-cluster-ip-range "$service_cidr" \
-    --health-port "$health" --metrics-port 0 -v 1
-  wait_for kube-router 60 curl -sf "http://127.0.0.1:$health/healthz"
+    --health-port "$health" --metrics-port 0 -v 1 >"$log" 2>&1 </dev/null &
+  pid=$!
+  echo "$pid" >"$state/pids/$(ls "$state/pids" | wc -l | tr -d ' ')-kube-router.pid"
+  local deadline=$(( $(date +%s) + 60 ))
+  until curl -sf "http://127.0.0.1:$health/healthz" >/dev/null 2>&1; do
+    if ! kill -0 "$pid" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
+      network_step "FAILED: kube-router did not become healthy; last lines of $log:"
+      tail -n 25 "$log" >&2
+      return 1
+    fi
+    sleep 0.3
+  done
+  # Its first full sync programs the policies that already exist.
+  network_step "kube-router healthy (pid $pid)"
 }
 
 stop_network() {
@@ -74,8 +91,8 @@ stop_network() {
 }
 
 case ${1:-} in
-  start) ;; # sourced by start.sh, which defines launch, wait_for, fail and free_port
   build) build_kube_router ;;
+  start) start_network "$2" "$3" "$4" ;;
   stop) stop_network "$2" ;;
-  *) echo "usage: network.sh build | stop <state-dir> (start.sh sources it for start_network)" >&2; exit 2 ;;
+  *) echo "usage: network.sh build | start <state-dir> <node> <service-cidr> | stop <state-dir>" >&2; exit 2 ;;
 esac

@@ -202,9 +202,7 @@ if [ "$real_node" != off ]; then
   wait_for kubelet 90 "${kubectl[@]}" wait --for=condition=Ready node/real-node --timeout=1s
   wait_for kube-proxy 30 nodes_schedulable
   # NetworkPolicy enforced on the real node (network.sh), once its Node object exists.
-  # shellcheck source=network.sh
-  . "$here/network.sh" start
-  start_network "$state" real-node 10.96.0.0/16 || fail kube-router "NetworkPolicy enforcement did not start"
+  "$here/network.sh" start "$state" real-node 10.96.0.0/16 || fail kube-router "NetworkPolicy enforcement did not start"
 fi
 wait_for kube-controller-manager 60 "${kubectl[@]}" get serviceaccount default -n default
 
@@ -213,7 +211,7 @@ if [ "$real_node" != off ]; then
   kubelet_version=$("${kubectl[@]}" get node real-node -o jsonpath='{.status.nodeInfo.kubeletVersion} {.status.nodeInfo.containerRuntimeVersion}')
   step "real node Ready: real-node, kubelet $kubelet_version"
   echo ready >"$state/real-node"
-  node_summary="$nodes KWOK nodes and 1 real node (NetworkPolicy enforced by kube-router $KUBE_ROUTER_VERSION)"
+  node_summary="$nodes KWOK nodes and 1 real node (NetworkPolicy enforced by kube-router)"
 else
   node_summary="$nodes KWOK nodes, no real node"
 fi

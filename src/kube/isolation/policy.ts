@@ -19,6 +19,8 @@ export const ENVIRONMENT_LABEL = 'environment'
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by'
 export const MANAGED_BY = 'kube-stage'
 export const ISOLATION_POLICY = 'kube-stage-isolate-environment'
+/** Labels the probe's pods (kube-stage.dev/isolation-probe: target or client). */
+export const PROBE_LABEL = 'kube-stage.dev/isolation-probe'
 
 /** This environment's label values: its name as given, and its aliases (prod, production). */
 export function environmentValues(environment: string): string[] {
@@ -39,7 +41,9 @@ export function isolationPolicy(
       labels: { [MANAGED_BY_LABEL]: MANAGED_BY }
     },
     spec: {
-      podSelector: {},
+      // Every pod but the isolation probe's target: policies add up, and this one would open the
+      // probe's refused port to this environment.
+      podSelector: { matchExpressions: [{ key: PROBE_LABEL, operator: 'DoesNotExist' }] },
       policyTypes: ['Ingress'],
       ingress: [
         {
@@ -77,7 +81,6 @@ export function isCidr(text: string): boolean {
 
 // ---- The enforcement probe ----------------------------------------------------------------------
 
-export const PROBE_LABEL = 'kube-stage.dev/isolation-probe'
 export const PROBE_NAMES = {
   policy: 'kube-stage-isolation-probe',
   target: 'kube-stage-isolation-probe-target',
@@ -204,19 +207,29 @@ export function probeTarget(namespace: string, image: string): KubeObject {
 /**
  * Reaches the admitted port first (else the probe proves nothing), then tries
  * the refused port for up to `seconds`, since a network programs a new policy
- * a moment after it exists. Exits with PROBE_EXIT.
+ * a moment after it exists. Exits with PROBE_EXIT. Only sh builtins and `nc`
+ * (busybox's, which every busybox build has; its wget is missing from some).
  */
 export function probeClient(namespace: string, image: string, targetIp: string, seconds = 8): KubeObject {
   const { admitted, refused } = PROBE_PORTS
-  const url = (port: number) =>
-    `http://${targetIp.includes(':') ? `[${targetIp}]` : targetIp}:${port}/hostname`
   const script = [
-    `ok=0; for i in $(seq 1 ${seconds}); do wget -q -T 2 -O /dev/null ${url(admitted)} && { ok=1; break; }; sleep 1; done`,
-    `[ "$ok" = 1 ] || exit ${PROBE_EXIT.controlUnreachable}`,
-    `for i in $(seq 1 ${seconds}); do wget -q -T 2 -O /dev/null ${url(refused)} || exit ${PROBE_EXIT.enforced}; sleep 1; done`,
-    `exit ${PROBE_EXIT.notEnforced}`
+    // An HTTP answer from the target's server, or nothing (refused, timed out).
+    'answers() { printf "GET /hostname HTTP/1.0\\r\\n\\r\\n" | nc -w 2 "$TARGET" "$1" 2>/dev/null | { read -r status; case "$status" in "HTTP/"*" 200 "*) ;; *) exit 1 ;; esac; }; }',
+    `i=0; until answers ${admitted}; do`,
+    `  i=$((i+1)); [ $i -lt ${seconds} ] || exit ${PROBE_EXIT.controlUnreachable}; sleep 1`,
+    'done',
+    `i=0; while answers ${refused}; do`,
+    `  i=$((i+1)); [ $i -lt ${seconds} ] || exit ${PROBE_EXIT.notEnforced}; sleep 1`,
+    'done',
+    `exit ${PROBE_EXIT.enforced}`
   ].join('\n')
-  return probePod(namespace, PROBE_NAMES.client, 'client', probeContainer('client', image, script), 'Never')
+  return probePod(
+    namespace,
+    PROBE_NAMES.client,
+    'client',
+    probeContainer('client', image, script, { TARGET: targetIp }),
+    'Never'
+  )
 }
 
 export type ProbeVerdict =
