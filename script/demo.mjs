@@ -197,9 +197,15 @@ try {
     'environment-url': urls[environment]
   })
 
+  // Staging and production are isolated from other environments, as the example workflow does; on
+  // the real node the network enforces it (kube-router) and each stage verifies that it does. Without
+  // the real node no pod runs, so there is nothing to verify it with.
+  const isolation = realNode ? { isolate: 'true' } : { isolate: 'true', 'isolation-check': 'off' }
+
   const dev = stage('deploy-dev', 'dev', 'shop-dev', smoke('dev'))
   const staging = stage('deploy-staging (needs: deploy-dev)', 'staging', 'shop-staging', {
     ...smoke('staging'),
+    ...isolation,
     'promote-from': dev.release
   })
   const production = stage(
@@ -208,6 +214,7 @@ try {
     'shop-production',
     {
       ...smoke('production'),
+      ...isolation,
       'promote-from': staging.release,
       parity: 'fail'
     }
@@ -222,6 +229,7 @@ try {
     'shop-production',
     {
       ...smoke('production'),
+      ...isolation,
       'promote-from': staging.release,
       images: 'ghcr.io/example/shop:1.4.1-untested'
     }
@@ -250,7 +258,7 @@ try {
     'staging with a build that crash-loops',
     'staging',
     'shop-staging',
-    { ...smoke('staging'), 'promote-from': dev.release },
+    { ...smoke('staging'), ...isolation, 'promote-from': dev.release },
     brokenWorkspace
   )
   let restored = true
