@@ -29,6 +29,7 @@ export const FAILURE_CODES = [
   'MigrationTooSlow',
   'ResourceFailed',
   'Timeout',
+  'DigestConflict',
   'SmokeFailed',
   'PruneFailed',
   'InvalidSmokeSpec',

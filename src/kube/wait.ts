@@ -44,8 +44,9 @@ export interface WaitOutcome {
   results: TargetReadiness[]
   failed?: { object: KubeObject; failure: ResourceFailure; logTail?: string }
   elapsedMs: number
-  /** The pods seen last, for the images (and digests) that really run. */
+  /** The pods and ReplicaSets seen last: which pods are the rolled-out ones, and the digests they run. */
   pods: WatchedObject[]
+  replicaSets: WatchedObject[]
 }
 
 export async function waitForReadiness(
@@ -64,6 +65,8 @@ export async function waitForReadiness(
   const seen = new Set<string>()
   const deleted = new Set<string>()
   let watchError: unknown
+  /** Every watch has delivered its first list. */
+  let listed = false
   let memory = NO_MEMORY
   const settings: WaitSettings = {
     waitForLoadBalancer: options.waitForLoadBalancer,
@@ -101,17 +104,22 @@ export async function waitForReadiness(
       clearInterval(tick)
       abort.abort()
     }
-    const finish = (outcome: Omit<WaitOutcome, 'elapsedMs' | 'pods'>) => {
+    const seenLast = () => ({ pods: [...pods.values()], replicaSets: [...replicaSets.values()] })
+    const finish = (outcome: Omit<WaitOutcome, 'elapsedMs' | 'pods' | 'replicaSets'>) => {
       if (settled) return
       settle()
-      resolve({ ...outcome, elapsedMs: Date.now() - startedAt, pods: [...pods.values()] })
+      resolve({ ...outcome, elapsedMs: Date.now() - startedAt, ...seenLast() })
     }
 
     const check = () => {
       scheduled = false
       if (settled) return
       const { verdict, results, failed } = step()
-      if (verdict === 'Current') return finish({ state: 'Current', results })
+      if (verdict === 'Current') {
+        // Counts alone can say Current before the pods and ReplicaSets are listed: the record's digests need them.
+        if (listed) finish({ state: 'Current', results })
+        return
+      }
       if (verdict !== 'Failed' || !failed) return
       // Settled now; resolved once the log tail that explains it is in (or has timed out).
       settle()
@@ -121,7 +129,7 @@ export async function waitForReadiness(
           failed: { ...failed, logTail },
           results,
           elapsedMs: Date.now() - startedAt,
-          pods: [...pods.values()]
+          ...seenLast()
         })
       )
     }
@@ -228,6 +236,7 @@ export async function waitForReadiness(
       }).catch(() => undefined)
     }
     Promise.all(starts).then(() => {
+      listed = true
       // Not in the first list: deleted between the apply and the wait.
       for (const target of watched) {
         const key = objectKey(target.object)

@@ -6,6 +6,7 @@
  * The smoke module is loaded only by stages that have smoke checks.
  */
 import * as core from '@actions/core'
+import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node'
 import { StageError } from '../errors.js'
 import { formatDuration } from '../duration.js'
 import type { StageConfig } from '../inputs.js'
@@ -17,7 +18,7 @@ import { isPreDeployJob } from '../manifests/pre-deploy.js'
 import type { KubeObject } from '../manifests/types.js'
 import { normalizeSecret } from '../redact.js'
 import { rememberSecrets } from '../secrets.js'
-import { runningImages } from '../report/images.js'
+import { describeDigestConflict, runningImages, type DigestConflict } from '../report/images.js'
 import { info } from '../report/log.js'
 import type { StageRecord } from '../report/record.js'
 import type { runSmokeChecks, SmokeResult, SmokeSpec } from '../smoke/index.js'
@@ -63,11 +64,13 @@ export async function verify(stage: StageContext, input: VerifyInput): Promise<v
     )
   )
   recordReadiness(record, outcome)
-  record.images = runningImages(input.rendered, outcome.pods)
-  if (outcome.state !== 'Current') {
+  const running = runningImagesOf(input.rendered, appliedByKey, outcome)
+  record.images = running.images
+  if (outcome.state !== 'Current' || running.conflicts.length > 0) {
     // Its pods are removed whatever the verdict; the failure is the rollout's.
     await isolation?.catch(() => undefined)
-    throw waitFailure(outcome, config)
+    if (outcome.state !== 'Current') throw waitFailure(outcome, config)
+    throw digestConflictError(running.conflicts)
   }
   info(`All ${outcome.results.length} resource(s) ready in ${formatDuration(outcome.elapsedMs)}`)
   if (isolation) await finishIsolationCheck(stage, isolation)
@@ -149,6 +152,36 @@ async function smoke(stage: StageContext, smokeChecks: SmokeChecks): Promise<voi
       }
     )
   }
+}
+
+/**
+ * The images of the rendered workloads, with the digests their rolled-out pods
+ * report: each workload as the wait last saw it (else as applied) says which
+ * pods those are.
+ */
+function runningImagesOf(
+  rendered: KubeObject[],
+  applied: ReadonlyMap<string, KubeObject>,
+  outcome: WaitOutcome
+): ReturnType<typeof runningImages> {
+  const latest = new Map(outcome.results.map(r => [objectKey(r.object), r.object]))
+  return runningImages(
+    rendered.map(object => ({
+      rendered: object,
+      live: latest.get(objectKey(object)) ?? applied.get(objectKey(object))
+    })),
+    { pods: outcome.pods as V1Pod[], replicaSets: outcome.replicaSets as V1ReplicaSet[] }
+  )
+}
+
+/** The stage's own pods disagree on what an image is: no digest can be promoted for it. */
+function digestConflictError(conflicts: DigestConflict[]): StageError {
+  const details = conflicts.map(describeDigestConflict)
+  return new StageError(
+    'DigestConflict',
+    `The pods this stage rolled out run ${conflicts.length === 1 ? 'an image' : `${conflicts.length} images`} with different digests, so no digest can be recorded for the next stage: ${details.join('; ')}`,
+    { details }
+  )
 }
 
 function recordReadiness(record: StageRecord, outcome: WaitOutcome): void {

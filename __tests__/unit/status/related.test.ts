@@ -4,13 +4,16 @@ import {
   newReplicaSet,
   ownedBy,
   podsOf,
-  replicaSetsOf
+  replicaSetsOf,
+  rolledOutPods
 } from '../../../src/kube/status/related.js'
 import type { KubeResource } from '../../../src/kube/status/types.js'
 import {
   daemonPod,
   daemonSet,
   deployment,
+  job,
+  jobPod,
   pod,
   podOf,
   replicaSetOf,
@@ -180,5 +183,76 @@ describe('currentRevisionPods', () => {
       'node-agent-a',
       'node-agent-b'
     ])
+  })
+})
+
+describe('rolledOutPods: the pods whose images a release records', () => {
+  const db = statefulSet({ currentRevision: 'db-5c4b3a2f1', updateRevision: 'db-6b8f9c7d4' })
+  const agent = daemonSet({ templateGeneration: 2 })
+  const migrate = job({})
+  /** A Job of the same name made earlier: deleted with its pods orphaned, or not yet gone. */
+  const earlierMigrate = edited(migrate, j => (j.metadata!.uid = 'uid-job-migrate-earlier'))
+  const debug = pod('debug')
+  /** A Pod the stage applied, as the wait saw it last. */
+  const tools = pod('tools')
+  const other = deployment({ name: 'admin' })
+  const otherRs = replicaSetOf(other, '9a8b7c6d5', '1', 1)
+  const standalone = edited(replicaSetOf(web, '1a2b3c4d5', '1', 1), rs => {
+    rs.metadata!.name = 'standalone'
+    rs.metadata!.uid = 'uid-rs-standalone'
+    delete rs.metadata!.ownerReferences
+  })
+  /** A pod that copies the new revision's labels but no ReplicaSet owns. */
+  const lookalike = edited(podOf(newRs, 'fake1'), p => delete p.metadata!.ownerReferences)
+  const pods = [
+    debug,
+    tools,
+    lookalike,
+    podOf(oldRs, 'a1b2c'),
+    podOf(newRs, 'x2k8p'),
+    podOf(otherRs, 'q9w8e'),
+    podOf(standalone, 's1'),
+    statefulPod(db, 0, 'db-6b8f9c7d4'),
+    statefulPod(db, 1, 'db-5c4b3a2f1'),
+    edited(statefulPod(db, 2, 'db-6b8f9c7d4'), p => delete p.metadata!.ownerReferences),
+    daemonPod(agent, 'old', 1),
+    daemonPod(agent, 'new', 2),
+    jobPod(migrate, 'run1'),
+    jobPod(earlierMigrate, 'run0')
+  ]
+  const context = { pods, replicaSets: [oldRs, newRs, otherRs, standalone] }
+
+  it.each<[string, KubeResource, string[]]>([
+    ["a Deployment: its current ReplicaSet's pods only", web as KubeResource, ['web-7d9c6b5f4-x2k8p']],
+    ['a StatefulSet: its pods at status.updateRevision', db as KubeResource, ['db-0']],
+    ['a DaemonSet: its pods of the template generation', agent as KubeResource, ['node-agent-new']],
+    [
+      'a Job: the pods of this Job (its uid), not of an earlier one of the name',
+      migrate as KubeResource,
+      ['migrate-run1']
+    ],
+    [
+      'a ReplicaSet applied alone: its own pods',
+      { ...standalone, kind: 'ReplicaSet' } as KubeResource,
+      ['standalone-s1']
+    ],
+    ['a bare Pod: itself, by uid', tools as KubeResource, ['tools']],
+    [
+      'a Pod only known from its manifest: itself, by name',
+      { kind: 'Pod', metadata: { name: 'tools', namespace: 'shop-staging' } },
+      ['tools']
+    ],
+    [
+      'a CronJob: none (its pods belong to the Jobs it makes)',
+      { kind: 'CronJob', metadata: { name: 'web', namespace: 'shop-staging', uid: 'uid-cron' } },
+      []
+    ]
+  ])('%s', (_, object, expected) => {
+    expect(names(rolledOutPods(object, context))).toEqual(expected)
+  })
+
+  it("takes no pod made again under a bare Pod's name by someone else", () => {
+    const remade = edited(tools, p => (p.metadata!.uid = 'uid-pod-tools-remade'))
+    expect(rolledOutPods(tools as KubeResource, { pods: [remade], replicaSets: [] })).toEqual([])
   })
 })

@@ -34,7 +34,14 @@ export type {
   ResourceFailure
 } from './types.js'
 export { describePodProgress, diagnosePod, isPodReady, type DiagnoseOptions } from './pod.js'
-export { currentRevisionPods, newReplicaSet, ownedBy, podsOf, replicaSetsOf } from './related.js'
+export {
+  currentRevisionPods,
+  newReplicaSet,
+  ownedBy,
+  podsOf,
+  replicaSetsOf,
+  rolledOutPods
+} from './related.js'
 export {
   crdReadiness,
   daemonSetReadiness,

@@ -2,7 +2,9 @@
  * Which pods belong to a workload, and which of them run its newest revision.
  * The wait loop lists/watches every pod and ReplicaSet of a namespace once;
  * these pick an object's own out of those lists by owner reference, because
- * label selectors overlap between workloads and across revisions. Pure.
+ * label selectors overlap between workloads and across revisions. The same
+ * choice decides readiness and which pods' image digests a release records.
+ * Pure.
  */
 import type {
   V1DaemonSet,
@@ -128,4 +130,24 @@ export function currentRevisionPods(
     default:
       return pods
   }
+}
+
+/**
+ * The pods running what the stage rolled out: the current revision's pods of
+ * a workload, a Job's or ReplicaSet's own, a bare Pod itself. Any other pod of
+ * the namespace (a debug pod, an old revision's, another workload's) runs
+ * something the stage did not roll out.
+ */
+export function rolledOutPods(
+  object: KubeResource,
+  context: Pick<ReadinessContext, 'pods' | 'replicaSets'>
+): V1Pod[] {
+  if (object.kind !== 'Pod') return currentRevisionPods(object, context)
+  // By uid once applied: a pod deleted and created again under the name by someone else is not the stage's.
+  const uid = object.metadata?.uid
+  return context.pods.filter(
+    pod =>
+      sameNamespace(pod, object) &&
+      (uid ? pod.metadata?.uid === uid : pod.metadata?.name === object.metadata?.name)
+  )
 }
