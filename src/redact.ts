@@ -79,23 +79,30 @@ function alternation(forms: Iterable<string>, flags: string): RegExp | undefined
   return new RegExp(unique.map(escapeRegExp).join('|'), flags)
 }
 
-export function redact(text: string, secrets: readonly string[]): string {
+/** A redaction of `secrets`, its patterns built once for many texts. Pure. */
+export function redactor(secrets: readonly string[]): (text: string) => string {
   const values = new Set<string>()
   for (const secret of secrets) {
     // The value with its trailing newline, and without it.
     for (const value of [secret, normalizeSecret(secret)])
       if (value.length >= MIN_SECRET_LENGTH) values.add(value)
   }
-  if (values.size === 0) return text
+  if (values.size === 0) return text => text
   const plain = alternation([...values].flatMap(textForms), 'giu')
   const encoded = alternation(
     [...values].flatMap(base64Forms).filter(f => f.length >= MIN_ENCODED_LENGTH),
     'gu'
   )
-  let result = text
-  if (plain) result = result.replace(plain, REDACTED)
-  if (encoded) result = result.replace(encoded, REDACTED)
-  return result
+  return text => {
+    let result = text
+    if (plain) result = result.replace(plain, REDACTED)
+    if (encoded) result = result.replace(encoded, REDACTED)
+    return result
+  }
+}
+
+export function redact(text: string, secrets: readonly string[]): string {
+  return redactor(secrets)(text)
 }
 
 /**

@@ -10,9 +10,11 @@ import * as core from '@actions/core'
 import type { StageConfig } from './inputs.js'
 import { parseSimpleKubeconfig } from './kube/kubeconfig.js'
 import { kubeconfigSecrets } from './kube/client.js'
-import { normalizeSecret, redact } from './redact.js'
+import { normalizeSecret, redactor } from './redact.js'
 
 const known = new Set<string>()
+/** Built again only when a credential is added: every log line goes through it. */
+let redactKnownText: (text: string) => string = text => text
 
 /** Masks and remembers each value (blank ones ignored). */
 export function rememberSecrets(values: Iterable<string | undefined>): void {
@@ -21,6 +23,7 @@ export function rememberSecrets(values: Iterable<string | undefined>): void {
     if (known.has(value)) continue
     known.add(value)
     core.setSecret(value)
+    redactKnownText = redactor([...known])
   }
 }
 
@@ -30,7 +33,7 @@ export function knownSecrets(): string[] {
 
 /** `text` with every credential known so far redacted. */
 export function redactKnown(text: string): string {
-  return known.size === 0 ? text : redact(text, [...known])
+  return redactKnownText(text)
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   KubeApiError
 } from '../../src/kube/errors.js'
 import { forbiddenError, parseDenial, rethrowForbidden } from '../../src/kube/forbidden.js'
-import { guardNamespace, isolationPolicy } from '../../src/kube/namespace.js'
+import { guardNamespace } from '../../src/kube/namespace.js'
 
 describe('describeConnectionFailure', () => {
   it('unwraps the socket error behind "fetch failed" and names the server', () => {
@@ -52,16 +52,6 @@ describe('guardNamespace', () => {
     ).not.toThrow()
     expect(() => guardNamespace('new', 'staging', { exists: false, labels: {} })).not.toThrow()
     expect(() => guardNamespace('legacy', 'staging', { exists: true, labels: {} })).not.toThrow()
-  })
-
-  it('isolates ingress to namespaces of the same environment', () => {
-    const policy = isolationPolicy('production', 'production') as unknown as {
-      spec: { policyTypes: string[]; ingress: unknown[] }
-    }
-    expect(policy.spec.policyTypes).toEqual(['Ingress'])
-    expect(policy.spec.ingress).toEqual([
-      { from: [{ namespaceSelector: { matchLabels: { environment: 'production' } } }] }
-    ])
   })
 })
 
