@@ -14,6 +14,7 @@ import { formatDuration } from '../duration.js'
 import { checkResponse, type ObservedResponse } from './expect.js'
 import { interpolate, requireReferences } from './interpolate.js'
 import { createDispatcher, send, type TlsOptions } from './http.js'
+import { stopJq } from './jq.js'
 import { FirstAnswers, neverReachedServer } from './reach.js'
 import { runScript } from './script.js'
 import type { HttpCheck, HttpExpectation, ScriptCheck, SmokeCheck, SmokeResult, SmokeSpec } from './types.js'
@@ -156,14 +157,15 @@ function redactedResponse(response: ObservedResponse, secrets: readonly string[]
  * the redacted response, where every cut falls on text already redacted. When
  * redaction changes which expectations fail, the values are left out instead.
  */
-function describeProblems(
+async function describeProblems(
   expectation: HttpExpectation,
   problems: string[],
   view: ObservedResponse,
-  secrets: readonly string[]
-): string {
+  secrets: readonly string[],
+  deadline: number
+): Promise<string> {
   if (secrets.length === 0) return problems.join('; ')
-  const shown = checkResponse(expectation, view)
+  const shown = await checkResponse(expectation, view, { deadline })
   const stem = (problem: string) => problem.split(', got ')[0]
   const same = shown.length === problems.length && shown.every((p, i) => stem(p) === stem(problems[i]))
   const lines = same
@@ -210,7 +212,7 @@ async function runHttp(
         { secrets: options.secrets }
       )
       context.answers.answered(origin)
-      const problems = checkResponse(check.expect, response)
+      const problems = await checkResponse(check.expect, response, { deadline })
       if (problems.length === 0)
         return {
           origin,
@@ -220,7 +222,7 @@ async function runHttp(
       last = {
         lastStatus: response.status,
         bodyExcerpt: redactAndCut(view.body, secrets, EXCERPT_LIMIT),
-        reason: describeProblems(check.expect, problems, view, secrets)
+        reason: await describeProblems(check.expect, problems, view, secrets, deadline)
       }
     } catch (error) {
       reached = !neverReachedServer(error)
@@ -365,6 +367,7 @@ export async function runSmokeChecks(spec: SmokeSpec, options: SmokeOptions): Pr
       return after === undefined ? result : { ...result, targetAnsweredAfterMs: after }
     })
   } finally {
-    await context.dispatcher.close()
+    // The jq worker too, if a check started one: nothing is left to hold the process open.
+    await Promise.all([context.dispatcher.close(), stopJq()])
   }
 }
