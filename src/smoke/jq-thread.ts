@@ -40,6 +40,12 @@ export type JqOutcome =
   /** The expression broke jq or its thread (a trap in the WebAssembly), or jq was stopped. */
   | { kind: 'failed'; message: string }
 
+/**
+ * How long an expression may run, in ms: a number, or a function asked when the expression
+ * starts (after those ahead of it), for a limit that depends on the time left.
+ */
+export type JqTimeLimit = number | (() => number)
+
 /** Longest a worker may take to start and load jq before the expressions waiting for it fail. */
 export const JQ_START_LIMIT_MS = 30_000
 
@@ -47,7 +53,7 @@ interface Job {
   input: string
   filter: string
   flags: string[]
-  limitMs: number
+  limit: JqTimeLimit
   resolve: (outcome: JqOutcome) => void
 }
 
@@ -57,10 +63,10 @@ export class JqThread {
   /** Why no worker can run jq; kept, so later expressions fail at once with the same reason. */
   private unavailable: string | undefined
   private startTimer: NodeJS.Timeout | undefined
-  private running: { job: Job; id: number; timer: NodeJS.Timeout } | undefined
+  private running: { job: Job; id: number; limitMs: number; timer: NodeJS.Timeout } | undefined
   private readonly queue: Job[] = []
   private lastId = 0
-  /** Workers started so far (a timeout costs one): tests and benchmarks read it. */
+  /** Workers started so far (each timeout costs one more): tests read it. */
   starts = 0
 
   private readonly file: URL
@@ -92,7 +98,7 @@ export class JqThread {
     worker.on('message', (reply: JqReply) => this.received(worker, reply))
     worker.on('error', error => this.lost(worker, (error as Error).message))
     worker.on('exit', code => this.lost(worker, `it exited with code ${code}`))
-    // Not a reason to keep the process alive: a stage that ends before its checks ends.
+    // Unref'd: a stage that ends before its checks run must not wait for it.
     this.startTimer = setTimeout(
       () => this.lost(worker, `jq was not loaded after ${formatDuration(JQ_START_LIMIT_MS)}`),
       JQ_START_LIMIT_MS
@@ -100,9 +106,9 @@ export class JqThread {
   }
 
   /** Runs jq on `input`: its output, or why there is none. Never rejects. */
-  run(request: { input: string; filter: string; flags: string[] }, limitMs: number): Promise<JqOutcome> {
+  run(request: { input: string; filter: string; flags: string[] }, limit: JqTimeLimit): Promise<JqOutcome> {
     return new Promise(resolve => {
-      this.queue.push({ ...request, limitMs, resolve })
+      this.queue.push({ ...request, limit, resolve })
       this.pump()
     })
   }
@@ -134,8 +140,9 @@ export class JqThread {
     if (!this.worker || !this.ready || !this.queue.length) return
     const job = this.queue.shift()!
     const id = ++this.lastId
-    const timer = setTimeout(() => this.timedOut(), job.limitMs)
-    this.running = { job, id, timer }
+    const limitMs = typeof job.limit === 'number' ? job.limit : job.limit()
+    const timer = setTimeout(() => this.timedOut(), limitMs)
+    this.running = { job, id, limitMs, timer }
     const request: JqRequest = { id, input: job.input, filter: job.filter, flags: job.flags }
     this.worker.postMessage(request)
   }
@@ -173,9 +180,9 @@ export class JqThread {
   }
 
   private timedOut(): void {
-    const { job } = this.running!
+    const { job, limitMs } = this.running!
     void this.drop()?.terminate()
-    job.resolve({ kind: 'timeout', limitMs: job.limitMs })
+    job.resolve({ kind: 'timeout', limitMs })
     // The expressions still waiting get a new worker.
     this.pump()
   }

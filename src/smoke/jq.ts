@@ -10,7 +10,7 @@
  * the last output only; a check that passes here passes `jq -e` too.
  */
 import { formatDuration } from '../duration.js'
-import { JqThread, type JqOutcome } from './jq-thread.js'
+import { JqThread, type JqOutcome, type JqTimeLimit } from './jq-thread.js'
 
 /** The longest one jq expression may run. */
 export const JQ_TIME_LIMIT_MS = 10_000
@@ -34,6 +34,7 @@ export function jqTimeLimitMs(deadline: number | undefined, now: number): number
  */
 function workerFile(): URL {
   const here = import.meta.url
+  // Stryker disable next-line StringLiteral: the unit tests run from src/; the bundle's path is for the bundle tests (http/smoke-jq-bundle.test.ts)
   return new URL(here.endsWith('.ts') ? 'jq-worker.ts' : 'jq-worker/index.js', here)
 }
 
@@ -89,8 +90,8 @@ function noOutput(outcome: Exclude<JqOutcome, { kind: 'done' }>): string {
  * Throws when jq cannot run at all.
  */
 export async function jqCompileProblem(expression: string, jq = sharedJq()): Promise<string | undefined> {
-  // Stryker disable next-line StringLiteral,ArrayDeclaration: equivalent, with `empty |` in front nothing reads the input, so neither the input nor -n and -c change the verdict
   const outcome = await jq.run(
+    // Stryker disable next-line StringLiteral,ArrayDeclaration: equivalent, with `empty |` in front nothing reads the input, so neither the input nor -n and -c change the verdict
     { input: 'null', filter: `empty |\n${expression}`, flags: ['-n', '-c'] },
     JQ_TIME_LIMIT_MS
   )
@@ -118,12 +119,15 @@ export function jqVerdict(expression: string, outcome: JqOutcome): string | unde
   return undefined
 }
 
-/** What is wrong with `body` according to a jq assertion, or undefined when it passes. */
+/**
+ * What is wrong with `body` according to a jq assertion, or undefined when it passes.
+ * `timeLimit` is asked when the expression starts, behind any still queued.
+ */
 export async function checkJq(
   body: string,
   expression: string,
-  timeLimitMs = JQ_TIME_LIMIT_MS,
+  timeLimit: JqTimeLimit = JQ_TIME_LIMIT_MS,
   jq = sharedJq()
 ): Promise<string | undefined> {
-  return jqVerdict(expression, await jq.run({ input: body, filter: expression, flags: ['-c'] }, timeLimitMs))
+  return jqVerdict(expression, await jq.run({ input: body, filter: expression, flags: ['-c'] }, timeLimit))
 }

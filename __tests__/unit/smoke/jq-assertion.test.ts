@@ -192,6 +192,21 @@ describe('the time limit of a jq expression', () => {
     expect(sharedJq().starts).toBe(started + 1)
   })
 
+  it('asks for the limit of a queued expression when it starts, not when it was queued', async () => {
+    const queued = Date.now()
+    let askedAt = 0
+    const [hostile, ordinary] = await Promise.all([
+      checkJq('{"n":1e18}', 'any(range(.n); . < 0)', 300),
+      checkJq('{"n":1}', '.n == 1', () => {
+        askedAt = Date.now()
+        return 1_000
+      })
+    ])
+    expect(hostile).toMatch(/: ran past 300ms, /)
+    expect(ordinary).toBeUndefined()
+    expect(askedAt - queued).toBeGreaterThanOrEqual(300)
+  })
+
   it('reuses one worker for every expression that ends in time', async () => {
     const started = sharedJq().starts
     const reasons = await Promise.all(
