@@ -85,6 +85,25 @@ it('stops an endless expression at the check deadline with a clear reason, while
   expect(sharedJq().alive).toBe(false)
 }, 30_000)
 
+it('runs an endless expression once, not again to redact a response that holds no secret', async () => {
+  const url = await serveJson({ n: 1e18 })
+  const before = sharedJq().starts
+  const spec = checks(
+    `  - name: hostile
+    path: /count
+    timeout: 2s
+    expect:
+      json:
+        - jq: 'any(range(.n); . < 0)'
+`
+  )
+  const [result] = await runSmokeChecks(spec, options(url, { secrets: ['a-secret-the-service-never-sends'] }))
+  expect(result.reason).toMatch(/: ran past (1\.\d|2\.0)s, the time limit for a jq expression;/)
+  // The worker that reading the file started, and no second one for running it again.
+  expect(sharedJq().starts).toBe(before + 1)
+  expect(result.durationMs).toBeLessThan(2_200)
+}, 30_000)
+
 it('passes and fails ordinary jq assertions as before, with one worker for all the checks', async () => {
   const url = await serveJson({ connected: true, items: [1, 2, 3], version: '1.4.0' })
   const before = sharedJq().starts
