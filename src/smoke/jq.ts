@@ -63,10 +63,9 @@ function label(expression: string): string {
 
 /** jq's first error line, without its "jq: " prefix and the name of its (virtual) input file. */
 function jqError(stderr: string, exitCode: number): string {
-  const line = stderr
-    .split('\n')
-    // Stryker disable next-line MethodExpression: equivalent, jq-wasm trims its stderr and jq prints no blank lines within it
-    .find(l => l.trim())
+  // Stryker disable next-line MethodExpression: equivalent, jq-wasm trims its stderr and jq prints no blank lines within it
+  const first = stderr.split('\n').find(l => l.trim())
+  const line = first
     ?.replace(/^jq: /, '')
     .replace(/ \(at \/dev\/stdin:\d+\)/, '')
     .replace(/:$/, '') // before jq's copy of the offending line
