@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 fresh=$(mktemp -d)
 trap 'rm -rf "$fresh"' EXIT
-npx ncc build src/index.ts -o "$fresh" --license licenses.txt >/dev/null
+bash script/bundle.sh "$fresh" >/dev/null
 if ! diff -r -q dist "$fresh" >/dev/null; then
   echo "dist/ is not what src/ builds to; run 'npm run bundle' and commit dist/." >&2
   diff -r -q dist "$fresh" >&2 || true

@@ -105,3 +105,57 @@ it('passes the reference checks, then fails an update on them, rolls back, and n
   for (const run of [good, bad]) expect(visible(run)).not.toContain(TOKEN)
   expect(bad.summary).toContain('calling with ***')
 })
+
+it('runs jq assertions through the bundle: one passes, one fails, one that never ends is stopped in time', async () => {
+  const app = await fixtureApp({ APP_VERSION: '1.4.0' })
+  const namespace = uniqueName('smoke-jq')
+  namespaces.push(namespace)
+  const run = await runAction(
+    {
+      manifests: 'app.yaml',
+      environment: 'staging',
+      namespace,
+      timeout: '60s',
+      rollback: 'false',
+      'smoke-url': app,
+      'smoke-tests': 'smoke.yaml'
+    },
+    {
+      workspace: workspaceWith({
+        'app.yaml': deploymentYaml('shop', { image: 'ghcr.io/example/shop:1.4.0' }),
+        'smoke.yaml': `checks:
+  - name: db by jq
+    path: /api/db-status
+    expect:
+      json:
+        - jq: '.connected == true'
+  - name: version by jq
+    path: /api/version
+    retry: false
+    expect:
+      json:
+        - jq: '.version | startswith("2.")'
+  - name: endless
+    path: /api/version
+    timeout: 3s
+    expect:
+      json:
+        - jq: 'any(range(1e18); . < 0)'
+`
+      }),
+      env: { KUBECONFIG: kubeconfigPath() }
+    }
+  )
+  expect(run.outputs['failure-reason']).toBe('SmokeFailed')
+  expect(JSON.parse(run.outputs.release).smoke).toEqual({
+    passed: false,
+    checks: 3,
+    failed: ['version by jq', 'endless']
+  })
+  expect(run.stdout).toContain(`jq '.version | startswith("2.")': expected true, got false`)
+  expect(run.stdout).toMatch(
+    /jq 'any\(range\(1e18\); \. < 0\)': ran past \d\.\ds, the time limit for a jq expression; its worker thread was stopped/
+  )
+  const endless = /smoke endless: FAILED after \d+ attempt\(s\) in (\d+\.\d)s/.exec(run.stdout)
+  expect(Number(endless?.[1])).toBeLessThan(5)
+})

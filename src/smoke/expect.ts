@@ -1,10 +1,10 @@
 /**
  * Does a response meet a check's expectations? Each unmet one becomes a line. Pure but
- * for jq, which must have been loaded (see jq.ts). JSON assertions follow jq's
+ * for jq, which runs in a worker thread (see jq.ts): hence async. JSON assertions follow jq's
  * semantics (jsonvalue.ts); regular expressions are RE2, matched in linear time (regex.ts).
  */
 import { REDACTED, SENSITIVE_HEADERS } from '../redact.js'
-import { checkJq } from './jq.js'
+import { checkJq, jqTimeLimitMs } from './jq.js'
 import { resolveJsonPath } from './jsonpath.js'
 import {
   MAX_JSON_DEPTH,
@@ -22,6 +22,11 @@ export interface ObservedResponse {
   headers: Record<string, string>
   body: string
   durationMs: number
+}
+
+export interface CheckOptions {
+  /** The check's deadline (epoch ms): no jq expression runs past it (see jqTimeLimitMs). */
+  deadline?: number
 }
 
 function show(value: unknown): string {
@@ -89,7 +94,11 @@ export function checkJsonAssertion(document: unknown, assertion: JsonAssertion):
   return undefined
 }
 
-function checkJsonBody(expectation: HttpExpectation, body: string): string[] {
+async function checkJsonBody(
+  expectation: HttpExpectation,
+  body: string,
+  options: CheckOptions
+): Promise<string[]> {
   // Checked before parsing: walking a value nested 100,000 deep would overflow the stack,
   // and the error would escape as if the request had failed.
   if (nestedDeeperThan(body, MAX_JSON_DEPTH))
@@ -101,10 +110,14 @@ function checkJsonBody(expectation: HttpExpectation, body: string): string[] {
     return [`body: expected JSON, got something else (${(error as Error).message})`]
   }
   const problems: string[] = []
+  // What is left before the deadline, counted when an expression starts: others may run first.
+  const jqLimit = () => jqTimeLimitMs(options.deadline, Date.now())
   for (const assertion of expectation.json) {
     try {
       const problem =
-        'jq' in assertion ? checkJq(body, assertion.jq) : checkJsonAssertion(document, assertion)
+        'jq' in assertion
+          ? await checkJq(body, assertion.jq, jqLimit)
+          : checkJsonAssertion(document, assertion)
       if (problem !== undefined) problems.push(problem)
     } catch (error) {
       // Whatever goes wrong in an assertion fails the assertion, not the request.
@@ -116,7 +129,11 @@ function checkJsonBody(expectation: HttpExpectation, body: string): string[] {
 }
 
 /** Every unmet expectation, as "what: expected ..., got ..." lines; empty when the response passes. */
-export function checkResponse(expectation: HttpExpectation, response: ObservedResponse): string[] {
+export async function checkResponse(
+  expectation: HttpExpectation,
+  response: ObservedResponse,
+  options: CheckOptions = {}
+): Promise<string[]> {
   const problems: string[] = []
   const statusOk = expectation.status.length
     ? expectation.status.includes(response.status)
@@ -138,7 +155,7 @@ export function checkResponse(expectation: HttpExpectation, response: ObservedRe
   if (expectation.body?.matches !== undefined && !regexTest(expectation.body.matches, response.body)) {
     problems.push(`body: expected to match /${expectation.body.matches}/`)
   }
-  if (expectation.json.length) problems.push(...checkJsonBody(expectation, response.body))
+  if (expectation.json.length) problems.push(...(await checkJsonBody(expectation, response.body, options)))
   if (expectation.maxDurationMs !== undefined && response.durationMs > expectation.maxDurationMs) {
     problems.push(
       `duration: expected at most ${expectation.maxDurationMs}ms, took ${Math.round(response.durationMs)}ms`

@@ -14,6 +14,7 @@ import { formatDuration } from '../duration.js'
 import { checkResponse, type ObservedResponse } from './expect.js'
 import { interpolate, requireReferences } from './interpolate.js'
 import { createDispatcher, send, type TlsOptions } from './http.js'
+import { stopJq } from './jq.js'
 import { FirstAnswers, neverReachedServer } from './reach.js'
 import { runScript } from './script.js'
 import type { HttpCheck, HttpExpectation, ScriptCheck, SmokeCheck, SmokeResult, SmokeSpec } from './types.js'
@@ -155,15 +156,23 @@ function redactedResponse(response: ObservedResponse, secrets: readonly string[]
  * two would no longer be found by redact. So the messages are made again from
  * the redacted response, where every cut falls on text already redacted. When
  * redaction changes which expectations fail, the values are left out instead.
+ * When redaction changed nothing, the messages are already those: the checks (jq's
+ * expressions among them, up to their time limit) do not run twice.
  */
-function describeProblems(
+async function describeProblems(
   expectation: HttpExpectation,
   problems: string[],
+  response: ObservedResponse,
   view: ObservedResponse,
-  secrets: readonly string[]
-): string {
+  secrets: readonly string[],
+  deadline: number
+): Promise<string> {
   if (secrets.length === 0) return problems.join('; ')
-  const shown = checkResponse(expectation, view)
+  const unchanged =
+    view.body === response.body &&
+    Object.entries(view.headers).every(([name, value]) => response.headers[name] === value)
+  if (unchanged) return redact(problems.join('; '), secrets)
+  const shown = await checkResponse(expectation, view, { deadline })
   const stem = (problem: string) => problem.split(', got ')[0]
   const same = shown.length === problems.length && shown.every((p, i) => stem(p) === stem(problems[i]))
   const lines = same
@@ -210,7 +219,7 @@ async function runHttp(
         { secrets: options.secrets }
       )
       context.answers.answered(origin)
-      const problems = checkResponse(check.expect, response)
+      const problems = await checkResponse(check.expect, response, { deadline })
       if (problems.length === 0)
         return {
           origin,
@@ -220,7 +229,7 @@ async function runHttp(
       last = {
         lastStatus: response.status,
         bodyExcerpt: redactAndCut(view.body, secrets, EXCERPT_LIMIT),
-        reason: describeProblems(check.expect, problems, view, secrets)
+        reason: await describeProblems(check.expect, problems, response, view, secrets, deadline)
       }
     } catch (error) {
       reached = !neverReachedServer(error)
@@ -365,6 +374,7 @@ export async function runSmokeChecks(spec: SmokeSpec, options: SmokeOptions): Pr
       return after === undefined ? result : { ...result, targetAnsweredAfterMs: after }
     })
   } finally {
-    await context.dispatcher.close()
+    // The jq worker too, if a check started one: nothing is left to hold the process open.
+    await Promise.all([context.dispatcher.close(), stopJq()])
   }
 }

@@ -1,13 +1,13 @@
 /**
  * The smoke checks file (or inline YAML), parsed and validated strictly: an
  * error names the file, the check and the field, with the line. Pure, except that
- * a file with a jq assertion starts loading jq (see prepareSmokeSpec).
+ * a file with a jq assertion starts jq's worker thread (see prepareSmokeSpec).
  * Over 300 lines: one strict validator of the whole format, so every error names file, check, field and line alike.
  */
 import { LineCounter, parseDocument, isMap, isSeq, visit, type Document, type Node, type YAMLMap } from 'yaml'
 import { StageError } from '../errors.js'
 import { parseDuration } from '../duration.js'
-import { jqCompileProblem, loadJq, preloadJq } from './jq.js'
+import { jqCompileProblem, preloadJq, sharedJq } from './jq.js'
 import { parseJsonPath } from './jsonpath.js'
 import { hasNonFiniteNumber } from './jsonvalue.js'
 import { regexProblem } from './regex.js'
@@ -391,7 +391,7 @@ export function parseSmokeSpec(text: string, source: string): SmokeSpec {
     }
     return httpCheck(reader, map, name, where, checkTimeout, checkInterval, line)
   })
-  // The checks run after the rollout: by then jq, when a check needs it, has long loaded.
+  // jq's worker starts loading jq now, in its own thread; prepareSmokeSpec compiles through it.
   if (jqAssertions({ source, checks }).length) preloadJq()
   return { source, checks }
 }
@@ -407,27 +407,23 @@ function jqAssertions(spec: SmokeSpec): { assertion: JqAssertion; where: string 
 }
 
 /**
- * What a parsed spec needs before its checks run: loads jq when some check has a jq
+ * What a parsed spec needs before its checks run: starts jq when some check has a jq
  * assertion (only then), and compiles each expression, so that one that does not
  * compile is refused like any other error in the file (file, line, check, field).
  */
-export async function prepareSmokeSpec(spec: SmokeSpec): Promise<void> {
+export async function prepareSmokeSpec(spec: SmokeSpec, jq = sharedJq()): Promise<void> {
   const assertions = jqAssertions(spec)
   if (!assertions.length) return
-  let jq: Awaited<ReturnType<typeof loadJq>>
-  try {
-    jq = await loadJq()
-  } catch (error) {
-    throw new StageError(
-      'InvalidSmokeSpec',
-      `${spec.source}: jq could not be loaded: ${(error as Error).message}`,
-      {
-        location: { file: spec.source }
-      }
-    )
-  }
   for (const { assertion, where } of assertions) {
-    const problem = jqCompileProblem(jq, assertion.jq)
+    let problem: string | undefined
+    try {
+      problem = await jqCompileProblem(assertion.jq, jq)
+    } catch (error) {
+      // jq cannot run at all: the worker, not this expression.
+      throw new StageError('InvalidSmokeSpec', `${spec.source}: ${(error as Error).message}`, {
+        location: { file: spec.source }
+      })
+    }
     if (problem)
       throw new StageError(
         'InvalidSmokeSpec',

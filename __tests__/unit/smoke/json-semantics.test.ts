@@ -103,21 +103,21 @@ describe('deeply nested bodies', () => {
   const expectation = { status: [], json: [{ path: '.', equals: [] }], headers: {} }
   const response = (body: string) => ({ status: 200, headers: {}, body, durationMs: 1 })
 
-  it('fails a body nested 100,000 levels deep with a reason instead of overflowing the stack', () => {
-    expect(checkResponse(expectation, response(deep(100_000)))).toEqual([
+  it('fails a body nested 100,000 levels deep with a reason instead of overflowing the stack', async () => {
+    expect(await checkResponse(expectation, response(deep(100_000)))).toEqual([
       `body: nested deeper than ${MAX_JSON_DEPTH} levels, the limit for JSON assertions`
     ])
   })
-  it('checks a body right at the limit as usual', () => {
-    expect(checkResponse(expectation, response(deep(MAX_JSON_DEPTH)))).toEqual([
+  it('checks a body right at the limit as usual', async () => {
+    expect(await checkResponse(expectation, response(deep(MAX_JSON_DEPTH)))).toEqual([
       expect.stringMatching(/^\.: expected \[\], got \[\[/)
     ])
   })
-  it('does not count brackets inside strings', () => {
+  it('does not count brackets inside strings', async () => {
     const body = JSON.stringify({ s: '['.repeat(5000), t: '"\\{'.repeat(2000) })
     expect(nestedDeeperThan(body)).toBe(false)
     expect(
-      checkResponse(
+      await checkResponse(
         { status: [], json: [{ path: '.s', length: 5000 }], headers: {} },
         { status: 200, headers: {}, body, durationMs: 1 }
       )

@@ -144,16 +144,16 @@ describe('expectations', () => {
     expect(checkJsonAssertion(doc, { path: '.build', oneOf: [{ ref: 'main', sha: 'abc' }] })).toBeUndefined()
   })
 
-  it('never shows the value of a credential header it did not expect', () => {
-    const problems = checkResponse(
+  it('never shows the value of a credential header it did not expect', async () => {
+    const problems = await checkResponse(
       { status: [], json: [], headers: { 'Set-Cookie': '^session=' } },
       { status: 200, headers: { 'set-cookie': 'sid=abc' }, body: '', durationMs: 1 }
     )
     expect(problems).toEqual(['header Set-Cookie: expected to match /^session=/, got ***'])
   })
 
-  it('checks status, headers, body and duration, listing every problem', () => {
-    const problems = checkResponse(
+  it('checks status, headers, body and duration, listing every problem', async () => {
+    const problems = await checkResponse(
       {
         status: [200, 204],
         json: [{ path: '.ok', equals: true }],
