@@ -584,7 +584,7 @@ stringData: { password: ${password} }
     })
     expect(errorLine(productionPlan)).toBe('')
     expect(productionPlan.outputs.result).toBe('success')
-    expect(productionPlan.summary).toContain('### Parity with staging')
+    expect(productionPlan.summary).toContain('<h3>Parity with staging</h3>')
     expect(productionPlan.stdout).toMatch(/::warning::Parity with staging: .*FLAG.*on.*off/)
 
     const applied = await stage(production, app('on'), {
