@@ -8,6 +8,7 @@ import { parseDuration } from './duration.js'
 import { isCidr } from './kube/isolation/policy.js'
 import { checkRenderEnvNames } from './manifests/render-env.js'
 import { withoutCredentials } from './redact.js'
+import { MIN_RELEASE_KEY_LENGTH } from './promote/signature.js'
 
 export type InputReader = (name: string) => string
 
@@ -87,6 +88,8 @@ export interface StageConfig {
   promoteFrom?: string
   /** The environment whose release promote-from must carry: an empty promote-from is refused. */
   requirePromotionFrom?: string
+  /** Signs the release output and verifies promote-from (HMAC-SHA256). A credential: masked, never shown. */
+  releaseKey?: string
   smokeUrl?: string
   smokeTests?: string
   smokeSecrets: string[]
@@ -246,6 +249,17 @@ function linesInput(read: InputReader, name: string): string[] {
     .filter(Boolean)
 }
 
+/** Never quoted in a message: it is a credential, and may not be masked yet. */
+function releaseKeyInput(read: InputReader): string | undefined {
+  const key = optional(read, 'release-key')
+  if (key !== undefined && key.length < MIN_RELEASE_KEY_LENGTH)
+    throw new StageError(
+      'InvalidInput',
+      `Input release-key is ${key.length} characters; it must be at least ${MIN_RELEASE_KEY_LENGTH}, random, and the same for every stage of the workflow. Make one with \`openssl rand -hex 32\` and keep it as a repository secret.`
+    )
+  return key
+}
+
 function helmInput(read: InputReader): HelmInput | undefined {
   const chart = optional(read, 'helm-chart')
   const values = listInput(read, 'helm-values') ?? []
@@ -318,6 +332,7 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     githubToken: optional(read, 'github-token'),
     promoteFrom: optional(read, 'promote-from'),
     requirePromotionFrom: optional(read, 'require-promotion-from'),
+    releaseKey: releaseKeyInput(read),
     smokeUrl: urlInput(read, 'smoke-url'),
     smokeTests: optional(read, 'smoke-tests'),
     smokeSecrets: listInput(read, 'smoke-secrets') ?? [],

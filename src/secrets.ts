@@ -38,8 +38,8 @@ export function redactKnown(text: string): string {
 
 /**
  * The credentials the inputs themselves carry, before any connection: the
- * kubeconfig (whole, and each credential in it), the GitHub token, and the
- * values of the smoke-secrets variables.
+ * kubeconfig (whole, and each credential in it), the GitHub token, the
+ * release key, and the values of the smoke-secrets variables.
  */
 export function inputCredentials(config: StageConfig, env: NodeJS.ProcessEnv): string[] {
   const kubeconfig = config.kubeconfig ? parseSimpleKubeconfig(config.kubeconfig) : undefined
@@ -47,6 +47,7 @@ export function inputCredentials(config: StageConfig, env: NodeJS.ProcessEnv): s
     config.kubeconfig,
     ...(kubeconfig ? kubeconfigSecrets(kubeconfig) : []),
     config.githubToken,
+    config.releaseKey,
     ...config.smokeSecrets.map(name => env[name]).map(v => v && normalizeSecret(v))
   ].filter((v): v is string => Boolean(v))
 }

@@ -14,6 +14,7 @@ import {
 } from '../support/cluster.js'
 import { runAction, type ActionRun } from '../support/action.js'
 import { workspaceWith } from '../support/workspace.js'
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { REPO_ROOT } from '../support/action.js'
@@ -180,5 +181,79 @@ describe('dev → staging → production', () => {
     )
     expect(failed.outputs['failure-reason']).toBe('ParityFailed')
     expect(errorLine(failed)).toContain('FEATURE_NEW_CHECKOUT is on in staging but off in production')
+  })
+})
+
+describe('signed release records (release-key)', () => {
+  const key = randomBytes(32).toString('hex')
+  /** What a reader sees: the log without the add-mask commands the runner consumes, the summary, the outputs. */
+  const shown = (run: ActionRun) =>
+    [
+      run.stdout
+        .split('\n')
+        .filter(l => !l.startsWith('::add-mask::'))
+        .join('\n'),
+      run.stderr,
+      run.summary,
+      JSON.stringify(run.outputs)
+    ].join('\n')
+
+  it('production promotes from the release staging signed, and refuses a forged or altered one, writing nothing', async () => {
+    const [staging, production] = await Promise.all(['staging', 'production'].map(prepare))
+    const stagingRun = await stage('staging', staging, { 'release-key': key })
+    expect(errorLine(stagingRun)).toBe('')
+    const signed = JSON.parse(stagingRun.outputs.release)
+    expect(signed.signature).toMatch(/^hmac-sha256:[0-9a-f]{64}$/)
+    expect(stagingRun.stdout).toContain(`::add-mask::${key}`)
+    expect(shown(stagingRun)).not.toContain(key)
+
+    // Pinned to a digest that never ran anywhere: what a hand-written promote-from would do.
+    const evil = `ghcr.io/example/shop:1.4.0@sha256:${'e'.repeat(64)}`
+    const forged = JSON.stringify({
+      format: 1,
+      environment: 'staging',
+      namespace: staging,
+      commit: signed.commit,
+      result: 'success',
+      images: { 'Deployment/shop:shop': evil },
+      manifestDigest: signed.manifestDigest,
+      objectDigests: {},
+      config: { configMaps: {}, env: {}, secrets: [] }
+    })
+    const altered = JSON.stringify({ ...signed, images: { 'Deployment/shop:shop': evil } })
+    const promote = (promoteFrom: string, inputs: Record<string, string> = {}) =>
+      stage('production', production, {
+        'promote-from': promoteFrom,
+        'require-promotion-from': 'staging',
+        'release-key': key,
+        ...inputs
+      })
+    const [forgedRun, alteredRun] = await Promise.all([promote(forged), promote(altered)])
+    expect(forgedRun.outputs['failure-reason']).toBe('PromotionRefused')
+    expect(errorLine(forgedRun)).toContain('promote-from is not signed, but release-key is set here')
+    expect(alteredRun.outputs['failure-reason']).toBe('PromotionRefused')
+    expect(errorLine(alteredRun)).toContain('the signature of promote-from does not match its content')
+    for (const run of [forgedRun, alteredRun]) expect(shown(run)).not.toContain(key)
+    await expect(apps().readNamespacedDeployment({ name: 'shop', namespace: production })).rejects.toThrow()
+    await expect(
+      core().readNamespacedConfigMap({ name: 'shop-config', namespace: production })
+    ).rejects.toThrow()
+
+    // Without a key, a signed record is still taken (as before), with a word that it was not verified.
+    const unverified = await promote(stagingRun.outputs.release, { 'release-key': '', mode: 'plan' })
+    expect(errorLine(unverified)).toBe('')
+    expect(unverified.stdout).toContain(
+      '::warning::promote-from is signed, but this stage has no release-key, so its signature was not verified'
+    )
+
+    const productionRun = await promote(stagingRun.outputs.release)
+    expect(errorLine(productionRun)).toBe('')
+    expect(productionRun.stdout).toContain(
+      'Promotion from staging: commit and images match what passed there (record signature verified)'
+    )
+    expect(shown(productionRun)).not.toContain(key)
+    expect(JSON.parse(productionRun.outputs.release).signature).toMatch(/^hmac-sha256:[0-9a-f]{64}$/)
+    const shop = await apps().readNamespacedDeployment({ name: 'shop', namespace: production })
+    expect(shop.spec?.template.spec?.containers[0].image).toBe('ghcr.io/example/shop:1.4.0')
   })
 })

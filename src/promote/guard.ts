@@ -6,9 +6,15 @@ import { StageError } from '../errors.js'
 import { imageIdentity } from '../manifests/image.js'
 import type { ImageOverride } from '../manifests/images.js'
 import { RELEASE_FORMAT, type ReleaseRecord } from './release.js'
+import { verifyRelease, type SignatureProblem } from './signature.js'
 import { aliasesOf } from '../environments.js'
 
-export function parseRelease(text: string): ReleaseRecord {
+/**
+ * promote-from as a release record. With `key` (release-key), its signature is
+ * verified first: nothing in a record is read before it is known to come,
+ * unchanged, from a stage holding the same key.
+ */
+export function parseRelease(text: string, key?: string): ReleaseRecord {
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -17,6 +23,10 @@ export function parseRelease(text: string): ReleaseRecord {
       'InvalidInput',
       `Input promote-from is not JSON (${(error as Error).message}): pass the previous stage's release output, e.g. \${{ needs.deploy-staging.outputs.release }}.`
     )
+  }
+  if (key !== undefined) {
+    const problem = verifyRelease(value, key)
+    if (problem) throw signatureError(problem)
   }
   const record = value as Partial<ReleaseRecord>
   const isMap = (v: unknown) => !!v && typeof v === 'object' && !Array.isArray(v)
@@ -34,6 +44,7 @@ export function parseRelease(text: string): ReleaseRecord {
     !nested(record.config!.configMaps) ||
     !nested(record.config!.env) ||
     !Array.isArray(record.config!.secrets) ||
+    (record.signature !== undefined && typeof record.signature !== 'string') ||
     !(
       record.preDeploy === undefined ||
       (isMap(record.preDeploy) &&
@@ -46,6 +57,15 @@ export function parseRelease(text: string): ReleaseRecord {
     )
   }
   return record as ReleaseRecord
+}
+
+/** Said before anything in the record is believed, so it names no environment the record claims. */
+export function signatureError(problem: SignatureProblem): StageError {
+  const why =
+    problem === 'unsigned'
+      ? 'promote-from is not signed, but release-key is set here: only a record signed by a stage holding the same key is believed. Give the previous stage the same release-key and pass its release output unchanged'
+      : "the signature of promote-from does not match its content: the record was changed after a stage signed it, or signed with another release-key. Pass the previous stage's release output unchanged, and give both stages the same release-key"
+  return new StageError('PromotionRefused', `Promotion refused; nothing was applied: ${why}.`)
 }
 
 export interface PromotionCheck {

@@ -54,6 +54,8 @@ export interface ReleaseRecord {
   omitted?: Omission[]
   /** Set by a stage in plan mode: nothing was deployed, so only another plan may promote from it. */
   planned?: true
+  /** With release-key: `hmac-sha256:<hex>` over the rest of the record (promote/signature.ts). */
+  signature?: string
 }
 
 /** Names that say their value is a credential, whatever it looks like. */

@@ -28,7 +28,7 @@ export interface StageContext {
   record: StageRecord
   client: KubeClient
   /**
-   * The stage's own credentials (kubeconfig, exec-plugin token, GitHub token), computed once at
+   * The stage's own credentials (kubeconfig, exec-plugin token, GitHub token, release key), computed once at
    * connect: a smoke script or response must not show them either.
    */
   credentials: readonly string[]
@@ -50,7 +50,8 @@ export async function connect(config: StageConfig, record: StageRecord): Promise
   const credentials = [
     ...kubeconfigSecrets(client.kubeConfig),
     ...(await signedCredentials(client.kubeConfig, client.server).catch(() => [])),
-    ...(config.githubToken ? [config.githubToken] : [])
+    ...(config.githubToken ? [config.githubToken] : []),
+    ...(config.releaseKey ? [config.releaseKey] : [])
   ]
   rememberSecrets(credentials)
   if (client.kubeConfig.getCurrentCluster()?.skipTLSVerify)

@@ -238,7 +238,12 @@ function migrationParity(
  * Then parity: configuration that differs from the previous stage's.
  */
 function promote({ config, record }: StageContext, { objects, changes }: Images): Images {
-  const upstream = parseRelease(config.promoteFrom!)
+  const upstream = parseRelease(config.promoteFrom!, config.releaseKey)
+  if (upstream.signature && !config.releaseKey)
+    warn(
+      record,
+      `promote-from is signed, but this stage has no release-key, so its signature was not verified: anyone who can set promote-from could have written it. Give this stage the release-key the ${upstream.environment} stage signed with.`
+    )
   const check = checkPromotion(upstream, {
     commit: config.github.sha,
     images: renderedImages(objects),
@@ -252,7 +257,9 @@ function promote({ config, record }: StageContext, { objects, changes }: Images)
     )
   if (check.problems.length > 0) throw promotionError(upstream, check.problems)
   const pinned = applyImageOverrides(objects, check.pins)
-  info(`Promotion from ${upstream.environment}: commit and images match what passed there`)
+  info(
+    `Promotion from ${upstream.environment}: commit and images match what passed there${config.releaseKey ? ' (record signature verified)' : ''}`
+  )
   if (config.parity !== 'off') {
     const expected = splitExpected(config.parityExpected)
     const differences = compareParity(

@@ -21,6 +21,7 @@ import {
   splitExpected,
   type ReleaseRecord
 } from '../promote/release.js'
+import { signRelease } from '../promote/signature.js'
 import { withoutCredentials } from '../redact.js'
 import { knownSecrets, redactKnown } from '../secrets.js'
 import { GitHubDeployment } from '../report/github-deployment.js'
@@ -144,7 +145,10 @@ export function recordRelease(record: StageRecord, rendered: Rendered): void {
       preDeploy: preDeployDurations(record)
     })
   )
-  record.release = JSON.stringify(rendered.config.mode === 'plan' ? { ...fitted, planned: true } : fitted)
+  const output = rendered.config.mode === 'plan' ? { ...fitted, planned: true as const } : fitted
+  // Signed last, over exactly what is output: fitting or marking it afterwards would break the signature.
+  const key = rendered.config.releaseKey
+  record.release = JSON.stringify(key ? signRelease(output, key) : output)
   const tooLarge = releaseSizeWarning(fitted, record.release)
   if (tooLarge) warn(record, tooLarge)
 }
