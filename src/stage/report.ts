@@ -22,7 +22,7 @@ import {
   type ReleaseRecord
 } from '../promote/release.js'
 import { signRelease } from '../promote/signature.js'
-import { withoutCredentials } from '../redact.js'
+import { redactJson, withoutCredentials } from '../redact.js'
 import { knownSecrets, redactKnown } from '../secrets.js'
 import { GitHubDeployment } from '../report/github-deployment.js'
 import { info } from '../report/log.js'
@@ -145,7 +145,9 @@ export function recordRelease(record: StageRecord, rendered: Rendered): void {
       preDeploy: preDeployDurations(record)
     })
   )
-  const output = rendered.config.mode === 'plan' ? { ...fitted, planned: true as const } : fitted
+  const marked = rendered.config.mode === 'plan' ? { ...fitted, planned: true as const } : fitted
+  // Redacted before it is signed: writeOutputs redacts too, and must find nothing left to change.
+  const output = redactJson(marked, knownSecrets()) as typeof marked
   // Signed last, over exactly what is output: fitting or marking it afterwards would break the signature.
   const key = rendered.config.releaseKey
   record.release = JSON.stringify(key ? signRelease(output, key) : output)
