@@ -91,7 +91,7 @@ it('a failed release that changed the image and the ConfigMap is rolled back in 
   expect(await getJson(`${url}/api/version`)).toEqual({ version: '1.0.0' })
   expect(await getJson(`${url}/api/db-status`)).toEqual({ connected: true })
   // The previous content went to the API server only, never to what people read.
-  expect(bad.outputs.release).not.toContain('DB_CONNECTED":"true')
+  expect(bad.outputs['release-json']).not.toContain('DB_CONNECTED":"true')
 })
 
 it('a rollback whose restored version fails its checks too is reported as such', async () => {

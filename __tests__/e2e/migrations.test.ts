@@ -120,7 +120,9 @@ describe('pre-deploy Jobs on the real node', () => {
     )
     expect(run.summary).toContain('### Pre-deploy Jobs')
     expect(run.summary).toMatch(/<code>Job\/migrate<\/code><\/td><td>✅ succeeded<\/td><td>[\d.]+s<\/td>/)
-    const release = JSON.parse(run.outputs.release) as { preDeploy: Record<string, { durationMs: number }> }
+    const release = JSON.parse(run.outputs['release-json']) as {
+      preDeploy: Record<string, { durationMs: number }>
+    }
     expect(release.preDeploy['Job/migrate'].durationMs).toBeGreaterThanOrEqual(3000)
 
     // The same manifests again: the migration completed with this spec and is not run again.

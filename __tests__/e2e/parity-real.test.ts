@@ -61,7 +61,7 @@ it('promotes tag-only images with parity: fail, and names the flag or field that
 
   const passed = await stage('staging', staging, manifests())
   expect(passed.outputs.result).toBe('success')
-  const release = JSON.parse(passed.outputs.release) as { images: Record<string, string> }
+  const release = JSON.parse(passed.outputs['release-json']) as { images: Record<string, string> }
   // The kubelet reported the digest that ran: production gets exactly that.
   expect(release.images['Deployment/shop:shop']).toMatch(
     /^ghcr\.io\/example\/shop:1\.0\.0@sha256:[0-9a-f]{64}$/

@@ -85,7 +85,7 @@ describe('dev → staging → production', () => {
     const [dev, staging, production] = await Promise.all(['dev', 'staging', 'production'].map(prepare))
     const devRun = await stage('dev', dev)
     expect(errorLine(devRun)).toBe('')
-    const devRelease = JSON.parse(devRun.outputs.release)
+    const devRelease = JSON.parse(devRun.outputs['release-json'])
     expect(devRelease).toMatchObject({
       format: 1,
       environment: 'dev',
@@ -94,7 +94,7 @@ describe('dev → staging → production', () => {
     })
     expect(devRelease.images).toEqual({ 'Deployment/shop:shop': 'ghcr.io/example/shop:1.4.0' })
     // Secret values never reach the release output.
-    expect(devRun.outputs.release).not.toContain('dev-password')
+    expect(devRun.outputs['release-json']).not.toContain('dev-password')
 
     const stagingRun = await stage('staging', staging, { 'promote-from': devRun.outputs.release })
     expect(errorLine(stagingRun)).toBe('')
@@ -123,7 +123,7 @@ describe('dev → staging → production', () => {
     })
     const stagingRun = await stage('staging', staging, {}, broken)
     expect(stagingRun.outputs['failure-reason']).toBe('CrashLoop')
-    expect(JSON.parse(stagingRun.outputs.release).result).toBe('failure')
+    expect(JSON.parse(stagingRun.outputs['release-json']).result).toBe('failure')
 
     const productionRun = await stage('production', production, {
       'promote-from': stagingRun.outputs.release
@@ -202,7 +202,7 @@ describe('signed release records (release-key)', () => {
     const [staging, production] = await Promise.all(['staging', 'production'].map(prepare))
     const stagingRun = await stage('staging', staging, { 'release-key': key })
     expect(errorLine(stagingRun)).toBe('')
-    const signed = JSON.parse(stagingRun.outputs.release)
+    const signed = JSON.parse(stagingRun.outputs['release-json'])
     expect(signed.signature).toMatch(/^hmac-sha256:[0-9a-f]{64}$/)
     expect(stagingRun.stdout).toContain(`::add-mask::${key}`)
     expect(shown(stagingRun)).not.toContain(key)
@@ -252,7 +252,7 @@ describe('signed release records (release-key)', () => {
       'Promotion from staging: commit and images match what passed there (record signature verified)'
     )
     expect(shown(productionRun)).not.toContain(key)
-    expect(JSON.parse(productionRun.outputs.release).signature).toMatch(/^hmac-sha256:[0-9a-f]{64}$/)
+    expect(JSON.parse(productionRun.outputs['release-json']).signature).toMatch(/^hmac-sha256:[0-9a-f]{64}$/)
     const shop = await apps().readNamespacedDeployment({ name: 'shop', namespace: production })
     expect(shop.spec?.template.spec?.containers[0].image).toBe('ghcr.io/example/shop:1.4.0')
   })

@@ -574,7 +574,10 @@ stringData: { password: ${password} }
       manifests(configMap('shop-config', { FLAG: flag }), deployment('shop', '1.0.0'))
     const stagingPlan = await stage(staging, app('on'), { mode: 'plan', environment: 'staging' })
     expect(errorLine(stagingPlan)).toBe('')
-    expect(JSON.parse(stagingPlan.outputs.release)).toMatchObject({ environment: 'staging', planned: true })
+    expect(JSON.parse(stagingPlan.outputs['release-json'])).toMatchObject({
+      environment: 'staging',
+      planned: true
+    })
 
     const productionPlan = await stage(production, app('off'), {
       mode: 'plan',

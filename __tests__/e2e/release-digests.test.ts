@@ -73,7 +73,8 @@ function errorLine(run: ActionRun): string {
   return run.stdout.split('\n').find(l => l.startsWith('::error')) ?? ''
 }
 
-const releaseOf = (run: ActionRun) => JSON.parse(run.outputs.release) as { images: Record<string, string> }
+const releaseOf = (run: ActionRun) =>
+  JSON.parse(run.outputs['release-json']) as { images: Record<string, string> }
 
 describe('the digests a release records', () => {
   const tag = shopImage('1.1.0')
@@ -123,7 +124,7 @@ describe('the digests a release records', () => {
     expect(errorLine(second)).toBe('')
     expect(second.outputs.result).toBe('success')
     expect(releaseOf(second).images['Deployment/shop:shop']).toBe(`${tag}@${own}`)
-    expect(second.outputs.release).not.toContain(stale)
+    expect(second.outputs['release-json']).not.toContain(stale)
     // The stray pod was there and reported what it was made to report the whole time.
     const after = await core().readNamespacedPod({ name: 'zz-debug', namespace })
     expect(after.status?.containerStatuses?.[0].imageID).toBe(`ghcr.io/example/shop@${stale}`)

@@ -81,7 +81,7 @@ it('passes the reference checks, then fails an update on them, rolls back, and n
   const good = await stage(namespace, 'ghcr.io/example/shop:1.4.0', healthy)
   expect(good.outputs.result).toBe('success')
   expect(good.summary).toContain('database connected')
-  expect(JSON.parse(good.outputs.release).smoke).toEqual({ passed: true, checks: 6, failed: [] })
+  expect(JSON.parse(good.outputs['release-json']).smoke).toEqual({ passed: true, checks: 6, failed: [] })
   expect(good.stdout).toContain(`::add-mask::${TOKEN}`)
 
   const bad = await stage(namespace, 'ghcr.io/example/shop:1.5.0', broken, true)
@@ -147,7 +147,7 @@ it('runs jq assertions through the bundle: one passes, one fails, one that never
     }
   )
   expect(run.outputs['failure-reason']).toBe('SmokeFailed')
-  expect(JSON.parse(run.outputs.release).smoke).toEqual({
+  expect(JSON.parse(run.outputs['release-json']).smoke).toEqual({
     passed: false,
     checks: 3,
     failed: ['version by jq', 'endless']

@@ -112,6 +112,14 @@ export async function loadKubeConfig(connection: ClusterConnection): Promise<Kub
     // A context without a user is signed by client-node (which then sends no CA either).
     if (simple.requestOptions()) return simple
   }
+  // client-node would fall back to http://localhost:8080, and fail later with a refused connection.
+  if (!source && !process.env.KUBECONFIG && !process.env.KUBERNETES_SERVICE_HOST)
+    throw new StageError(
+      'InvalidInput',
+      'No kubeconfig: the kubeconfig input is empty, KUBECONFIG is not set and ~/.kube/config does not exist. ' +
+        'Pass the kubeconfig input (from a secret), or log in to the cluster in an earlier step that writes KUBECONFIG ' +
+        '(aws eks update-kubeconfig, google-github-actions/get-gke-credentials, azure/aks-set-context): see "Cloud logins" in the README.'
+    )
   const { KubeConfig } = await import('@kubernetes/client-node')
   const kc = new KubeConfig()
   try {

@@ -8,6 +8,7 @@ import type { ImageOverride } from '../manifests/images.js'
 import { RELEASE_FORMAT, type ReleaseRecord } from './release.js'
 import { verifyRelease, type SignatureProblem } from './signature.js'
 import { aliasesOf } from '../environments.js'
+import { decodeRelease } from './transport.js'
 
 /**
  * promote-from as a release record. With `key` (release-key), its signature is
@@ -17,7 +18,7 @@ import { aliasesOf } from '../environments.js'
 export function parseRelease(text: string, key?: string): ReleaseRecord {
   let value: unknown
   try {
-    value = JSON.parse(text)
+    value = JSON.parse(decodeRelease(text))
   } catch (error) {
     throw new StageError(
       'InvalidInput',
@@ -150,6 +151,7 @@ export function missingPromotionError(requiredFrom: string): StageError {
     'PromotionRefused',
     `promote-from is empty, but require-promotion-from says this stage deploys only what passed in ${requiredFrom}; nothing was applied. ` +
       `Check that promote-from is \${{ needs.<${requiredFrom} job>.outputs.release }} and that the ${requiredFrom} job declares the release output. ` +
-      `GitHub also drops an output that contains a masked value or exceeds 1 MB: look for a warning about it at the end of the ${requiredFrom} job's log.`
+      `GitHub also drops a job output that contains a masked value (\"Skip output 'release' since it may contain secret\" at the end of the ${requiredFrom} job's log) or exceeds 1 MB: ` +
+      `pass the release output, which is written to survive masking, not release-json, and do not put the record into a secret or a variable built from one.`
   )
 }

@@ -4,7 +4,7 @@
  * (a single environment variable: Linux refuses one over 128 KiB), and free of
  * secret values: Secrets appear by name only, and configuration values as
  * digests unless they are short flag-like words or numbers. Pure.
- * Over 300 lines: building, fitting (64 KiB) and comparing the record must agree on one format, kept in one place.
+ * Over 300 lines: building, fitting (60 KiB) and comparing the record must agree on one format, kept in one place.
  */
 import { canonicalJson, sha256 } from '../canonical.js'
 import { normalizeEnvironmentTokens } from '../environments.js'
@@ -322,7 +322,8 @@ export function buildRelease(input: ReleaseInput): ReleaseRecord {
  * Passed to the next job as one environment variable (INPUT_PROMOTE-FROM),
  * which Linux refuses over 128 KiB: the record stays well below that.
  */
-export const RELEASE_MAX_BYTES = 64 * 1024
+/** The release output carries it as hex (twice the bytes): 120 KiB, within Linux's 128 KiB for one environment variable. */
+export const RELEASE_MAX_BYTES = 60 * 1024
 
 /** Parts of a record that can be summarised when it is too large, in the order they are given up. */
 export type Omission =

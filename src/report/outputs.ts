@@ -1,5 +1,6 @@
 /** The action's outputs, from the StageRecord. Downstream jobs branch on these. */
 import * as core from '@actions/core'
+import { encodeRelease } from '../promote/transport.js'
 import { redactKnown } from '../secrets.js'
 import { stageResult, type StageRecord } from './record.js'
 
@@ -17,7 +18,9 @@ export function stageOutputs(record: StageRecord): Record<string, string> {
       }))
     ),
     'environment-url': record.environmentUrl ?? '',
-    release: record.release ?? '',
+    // Hex, so that no masked line of a secret can make GitHub drop it between jobs (promote/transport.ts).
+    release: record.release ? encodeRelease(record.release) : '',
+    'release-json': record.release ?? '',
     plan: JSON.stringify(record.plan ?? []),
     pruned: JSON.stringify(record.pruned ?? []),
     'rolled-back': String(

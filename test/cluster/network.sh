@@ -86,6 +86,31 @@ stop_network() {
     mkdir -p "$state/logs"
     "$dir/kube-router" --cleanup-config >"$state/logs/kube-router-cleanup.log" 2>&1 || true
   fi
+  # v2.1.0's clean-up flushes its policy chains but leaves them and their jumps (and then panics in
+  # the service proxy's clean-up it was never running): remove what is left by name.
+  local tool chain rule
+  for tool in iptables ip6tables; do
+    command -v "$tool" >/dev/null || continue
+    for chain in INPUT FORWARD OUTPUT; do
+      local rules
+      rules=$("$tool" -S "$chain" 2>/dev/null | grep -E -- '-j KUBE-(ROUTER|POD-FW|NWPLCY)-' | sed 's/^-A /-D /' || true)
+      while read -r rule; do
+        [ -n "$rule" ] && { eval "$tool $rule" 2>/dev/null || true; }
+      done <<<"$rules"
+    done
+    for chain in $("$tool" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^KUBE-(ROUTER|POD-FW|NWPLCY)-/ { print $2 }'); do
+      "$tool" -F "$chain" 2>/dev/null || true
+    done
+    for chain in $("$tool" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^KUBE-(ROUTER|POD-FW|NWPLCY)-/ { print $2 }'); do
+      "$tool" -X "$chain" 2>/dev/null || true
+    done
+  done
+  if command -v ipset >/dev/null; then
+    local set
+    for set in $(ipset list -n 2>/dev/null | grep -E '^(inet6:)?KUBE-(SRC|DST|POD|NODE)' || true); do
+      ipset destroy "$set" 2>/dev/null || true
+    done
+  fi
   rm -f "$state/network-bin"
   return 0
 }

@@ -364,7 +364,7 @@ describe('promotion guard, more', () => {
   it('explains an empty promote-from where one is required', () => {
     const error = missingPromotionError('staging')
     expect(error.code).toBe('PromotionRefused')
-    expect(error.message).toMatch(/masked value or exceeds 1 MB/)
+    expect(error.message).toMatch(/contains a masked value .*Skip output 'release'.* or exceeds 1 MB/)
   })
 
   it.each([
