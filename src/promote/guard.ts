@@ -151,7 +151,7 @@ export function missingPromotionError(requiredFrom: string): StageError {
     'PromotionRefused',
     `promote-from is empty, but require-promotion-from says this stage deploys only what passed in ${requiredFrom}; nothing was applied. ` +
       `Check that promote-from is \${{ needs.<${requiredFrom} job>.outputs.release }} and that the ${requiredFrom} job declares the release output. ` +
-      `GitHub also drops a job output that contains a masked value (\"Skip output 'release' since it may contain secret\" at the end of the ${requiredFrom} job's log) or exceeds 1 MB: ` +
+      `GitHub also drops a job output that contains a masked value ("Skip output 'release' since it may contain secret" at the end of the ${requiredFrom} job's log) or exceeds 1 MB: ` +
       `pass the release output, which is written to survive masking, not release-json, and do not put the record into a secret or a variable built from one.`
   )
 }
