@@ -10,14 +10,20 @@ it('dist/ matches a fresh build of src/', () => {
     encoding: 'utf8'
   })
   expect(output).toContain('dist/ is current')
-  // The entry, its licenses, the ESM marker, and chunks for lazily imported modules (@actions/github).
+  // The entry, its licenses, the ESM marker, chunks for lazily imported modules (@actions/github),
+  // and the jq worker's own bundle (smoke/jq-thread.ts starts it from that directory).
   const files = readdirSync(path.join(REPO_ROOT, 'dist'))
-  expect(files).toEqual(expect.arrayContaining(['index.js', 'licenses.txt', 'package.json']))
+  expect(files).toEqual(expect.arrayContaining(['index.js', 'licenses.txt', 'package.json', 'jq-worker']))
   expect(
     files
-      .filter(f => !['index.js', 'licenses.txt', 'package.json'].includes(f))
+      .filter(f => !['index.js', 'licenses.txt', 'package.json', 'jq-worker'].includes(f))
       .every(f => /^\d+\.index\.js$/.test(f))
   ).toBe(true)
+  expect(readdirSync(path.join(REPO_ROOT, 'dist/jq-worker')).sort()).toEqual([
+    'index.js',
+    'licenses.txt',
+    'package.json'
+  ])
   expect(JSON.parse(readFileSync(path.join(REPO_ROOT, 'dist/package.json'), 'utf8'))).toEqual({
     type: 'module'
   })
