@@ -19,6 +19,7 @@ import {
   SCALE_UP_EVENTS,
   type NodeCapacity
 } from './status/unschedulable.js'
+import { failedCreateKey, refusedByEvent, type FailedCreate } from './status/failed-create.js'
 import { asKubeApiError, rootCause } from './errors.js'
 import { forbiddenError } from './forbidden.js'
 import { formatDuration } from '../duration.js'
@@ -57,6 +58,8 @@ export interface WaitFacts {
   replicaSets: readonly WatchedObject[]
   /** The latest autoscaler event about each pod, by pod name. */
   autoscalerEvents: ReadonlyMap<string, { reason: string; message?: string }>
+  /** The latest FailedCreate event of a StatefulSet, DaemonSet or Job, by failedCreateKey. */
+  failedCreates?: ReadonlyMap<string, FailedCreate>
   /** Every node's allocatable resources; undefined when nodes cannot be read. */
   nodes?: readonly NodeCapacity[]
   /** What ended a watch for good (403, 404...): retrying cannot change it. */
@@ -195,6 +198,11 @@ export function judgeTarget(
     waitForLoadBalancer: settings.waitForLoadBalancer,
     waitForFirstConsumerClasses: settings.waitForFirstConsumerClasses
   })
+  if (readiness.state === 'InProgress') {
+    const event = facts.failedCreates?.get(failedCreateKey(namespace, object.kind, object.metadata.name))
+    const refused = refusedByEvent(object, event, inNamespace as never)
+    if (refused) return { readiness: refused }
+  }
   const failure = readiness.failure
   if (readiness.state !== 'Failed' || failure?.code !== 'Unschedulable' || !failure.pod) return { readiness }
   const pod = inNamespace.find(p => p.metadata.name === failure.pod) as V1Pod | undefined

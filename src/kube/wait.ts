@@ -12,6 +12,7 @@ import type { KubeClient } from './client.js'
 import { watchCollection, type WatchedObject } from './watch.js'
 import type { ResourceFailure } from './status/index.js'
 import { formatDuration } from '../duration.js'
+import { failedCreateEvent, type FailedCreate } from './status/failed-create.js'
 import {
   autoscalerEvent,
   deadlineFailure,
@@ -61,6 +62,7 @@ export async function waitForReadiness(
   const pods = new Map<string, WatchedObject>()
   const replicaSets = new Map<string, WatchedObject>()
   const autoscalerEvents = new Map<string, { reason: string; message?: string }>()
+  const failedCreates = new Map<string, FailedCreate>()
   /** Targets the watches have reported, and those deleted before they were ever ready. */
   const seen = new Set<string>()
   const deleted = new Set<string>()
@@ -84,6 +86,7 @@ export async function waitForReadiness(
     pods: [...pods.values()],
     replicaSets: [...replicaSets.values()],
     autoscalerEvents,
+    failedCreates,
     nodes,
     watchError
   })
@@ -225,6 +228,12 @@ export async function waitForReadiness(
       // Autoscalers say on the pod whether a node is coming; without the events, the grace period decides.
       void watchCollection(client, `/api/v1${ns}/events`, abort.signal, {
         onEvent: (_type, event) => {
+          const refused = failedCreateEvent(event)
+          if (refused) {
+            const known = failedCreates.get(refused.key)
+            if (!known || known.at <= refused.at) failedCreates.set(refused.key, refused)
+            schedule()
+          }
           const said = autoscalerEvent(event)
           if (!said) return
           autoscalerEvents.set(said.pod, { reason: said.reason, message: said.message })
@@ -232,7 +241,13 @@ export async function waitForReadiness(
         },
         // Said once: a refused first list reports here, then rejects the promise below.
         onError: error =>
-          options.log(cannotRead(`events in ${namespace}`, error, 'autoscaler decisions are not seen'))
+          options.log(
+            cannotRead(
+              `events in ${namespace}`,
+              error,
+              'autoscaler decisions, and pods a StatefulSet, DaemonSet or Job cannot create, are not seen'
+            )
+          )
       }).catch(() => undefined)
     }
     Promise.all(starts).then(() => {
