@@ -4,6 +4,7 @@
  * function so the parsing is testable without @actions/core.
  */
 import { StageError } from './errors.js'
+import { DEFAULT_PARITY_EXPECTED } from './promote/release.js'
 import { parseDuration } from './duration.js'
 import { isCidr } from './kube/isolation/policy.js'
 import { checkRenderEnvNames } from './manifests/render-env.js'
@@ -341,7 +342,8 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     rollback: booleanInput(read, 'rollback', true),
     prune: booleanInput(read, 'prune', false),
     parity: choiceInput(read, 'parity', ['warn', 'fail', 'off'] as const, 'warn'),
-    parityExpected: listInput(read, 'parity-expected') ?? ['replicas', 'resources', 'hosts'],
+    // Declared differences add to the defaults: declaring nodePorts must not start comparing replicas.
+    parityExpected: [...new Set([...DEFAULT_PARITY_EXPECTED, ...(listInput(read, 'parity-expected') ?? [])])],
     github: githubContext(env)
   }
 }

@@ -45,6 +45,10 @@ export function parseRelease(text: string, key?: string): ReleaseRecord {
     !nested(record.config!.configMaps) ||
     !nested(record.config!.env) ||
     !Array.isArray(record.config!.secrets) ||
+    !(
+      record.perEnvironmentFields === undefined ||
+      (Array.isArray(record.perEnvironmentFields) && record.perEnvironmentFields.every(f => typeof f === 'string'))
+    ) ||
     (record.signature !== undefined && typeof record.signature !== 'string') ||
     !(
       record.preDeploy === undefined ||

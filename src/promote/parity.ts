@@ -7,7 +7,7 @@
  * expected differences are marked as such. Pure.
  */
 import { normalizeEnvironmentTokens, foreignEnvironmentIn } from '../environments.js'
-import type { ConfigFingerprint, ReleaseRecord } from './release.js'
+import { underField, type ConfigFingerprint, type ReleaseRecord } from './release.js'
 
 export type ParityKind =
   | 'changed'
@@ -38,6 +38,11 @@ export interface ParityOptions {
   environmentNames: readonly string[]
   /** Glob-like paths (`*` matches one segment) of differences that are expected. */
   expected: readonly string[]
+  /**
+   * Manifest fields left out on both sides: those either stage declared per-environment. The
+   * upstream record's digests were made without only its own; its per-field values let them agree.
+   */
+  ignoredFields?: readonly string[]
 }
 
 type Flat = Map<string, string>
@@ -127,9 +132,12 @@ export function compareParity(
   for (const [object, digest] of Object.entries(hereObjects)) {
     const previous = upstream.objectDigests[object]
     if (previous === undefined || previous === digest) continue
-    const before = upstream.objectFields?.[object]
-    const now = hereFields[object]
+    const ignored = options.ignoredFields ?? []
+    const before = upstream.objectFields?.[object] && withoutFields(upstream.objectFields[object], ignored)
+    const now = hereFields[object] && withoutFields(hereFields[object], ignored)
     const changed = before && now ? changedFields(before, now) : []
+    // Only fields either stage declared per-environment differ: nothing to report.
+    if (before && now && changed.length === 0) continue
     if (changed.length === 0) {
       add({
         path: `object/${object}`,
@@ -156,6 +164,10 @@ export function compareParity(
     }
   }
   return differences
+}
+
+function withoutFields(fields: Record<string, string>, ignored: readonly string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).filter(([path]) => !underField(path, ignored)))
 }
 
 /** Field paths whose values differ between two objects' field maps, sorted. */

@@ -46,6 +46,11 @@ export interface ReleaseRecord {
   objectDigests: Record<string, string>
   /** Per object, field path → value (flag-like) or digest: names the field that differs. */
   objectFields?: Record<string, Record<string, string>>
+  /**
+   * The manifest fields this stage declared per-environment (parity-expected), left out of its
+   * digests and fields: the next stage leaves them out on its side too, whichever stage declared them.
+   */
+  perEnvironmentFields?: string[]
   config: ConfigFingerprint
   smoke?: { passed: boolean; checks: number; failed: string[] }
   /** "Job/migrate" → how long each pre-deploy Job that ran took here: the next stage shows it beside its budget. */
@@ -312,6 +317,9 @@ export function buildRelease(input: ReleaseInput): ReleaseRecord {
     manifestDigest: manifestDigest(digests),
     objectDigests: digests,
     objectFields: objectFields(input.objects, input.perEnvironmentFields, options),
+    ...(input.perEnvironmentFields.length > 0
+      ? { perEnvironmentFields: [...input.perEnvironmentFields] }
+      : {}),
     config: configFingerprint(input.objects, options),
     smoke: input.smoke,
     preDeploy: input.preDeploy
@@ -319,10 +327,9 @@ export function buildRelease(input: ReleaseInput): ReleaseRecord {
 }
 
 /**
- * Passed to the next job as one environment variable (INPUT_PROMOTE-FROM),
- * which Linux refuses over 128 KiB: the record stays well below that.
+ * Passed to the next job as one environment variable (INPUT_PROMOTE-FROM), which Linux refuses
+ * over 128 KiB, and as hex (twice the bytes): 60 KiB of JSON is 120 KiB there.
  */
-/** The release output carries it as hex (twice the bytes): 120 KiB, within Linux's 128 KiB for one environment variable. */
 export const RELEASE_MAX_BYTES = 60 * 1024
 
 /** Parts of a record that can be summarised when it is too large, in the order they are given up. */
@@ -406,6 +413,18 @@ const FIELD_ALIASES: Record<string, string[]> = {
  * dotted path) left out of object digests, and parity paths (with a '/', such as
  * ConfigMap/shop-config/LOG_LEVEL) whose differences are expected.
  */
+/** Declared, parity-expected adds to these; they always apply. */
+export const DEFAULT_PARITY_EXPECTED = ['replicas', 'resources', 'hosts']
+
+/** Whether a leaf path (`spec.ports.*.nodePort`) is, or is under, a declared field (`*` matches one segment). */
+export function underField(path: string, fields: readonly string[]): boolean {
+  const segments = path.split('.')
+  return fields.some(field => {
+    const pattern = field.split('.')
+    return pattern.length <= segments.length && pattern.every((p, i) => p === '*' || p === segments[i])
+  })
+}
+
 export function splitExpected(entries: readonly string[]): { fields: string[]; paths: string[] } {
   const fields: string[] = []
   const paths: string[] = []

@@ -262,6 +262,8 @@ function promote({ config, record }: StageContext, { objects, changes }: Images)
   )
   if (config.parity !== 'off') {
     const expected = splitExpected(config.parityExpected)
+    // Whichever stage declared a field per-environment, neither side compares it.
+    const fields = [...new Set([...expected.fields, ...(upstream.perEnvironmentFields ?? [])])]
     const differences = compareParity(
       upstream,
       summariseLike(
@@ -272,15 +274,16 @@ function promote({ config, record }: StageContext, { objects, changes }: Images)
         }),
         upstream.omitted
       ),
-      objectDigests(pinned.objects, expected.fields, config.environment),
+      objectDigests(pinned.objects, fields, config.environment),
       {
         environment: config.environment,
         environmentNames: config.environmentNames,
-        expected: expected.paths
+        expected: expected.paths,
+        ignoredFields: fields
       },
       upstream.omitted?.includes('per-field values')
         ? {}
-        : objectFields(pinned.objects, expected.fields, {
+        : objectFields(pinned.objects, fields, {
             environment: config.environment,
             environmentNames: config.environmentNames,
             salt: config.github.sha
