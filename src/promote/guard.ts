@@ -47,7 +47,8 @@ export function parseRelease(text: string, key?: string): ReleaseRecord {
     !Array.isArray(record.config!.secrets) ||
     !(
       record.perEnvironmentFields === undefined ||
-      (Array.isArray(record.perEnvironmentFields) && record.perEnvironmentFields.every(f => typeof f === 'string'))
+      (Array.isArray(record.perEnvironmentFields) &&
+        record.perEnvironmentFields.every(f => typeof f === 'string'))
     ) ||
     (record.signature !== undefined && typeof record.signature !== 'string') ||
     !(
