@@ -68,18 +68,11 @@ start_network() {
 }
 
 stop_network() {
-  local state=$1 dir pidfile pid
-  for pidfile in "$state"/pids/*-kube-router.pid; do
-    [ -f "$pidfile" ] || continue
-    pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$pidfile"
-    network_step "stopped kube-router (pid $pid)"
-  done
+  local state=$1 dir
+  # node.sh's stop_component: SIGTERM, then SIGKILL, by the recorded PID.
+  # shellcheck source=node.sh
+  . "$here/node.sh" start
+  stop_component "$state" kube-router
   dir=$(cat "$state/network-bin" 2>/dev/null || true)
   # Its own clean-up removes the KUBE-ROUTER-* and KUBE-NWPLCY-* chains and its ipsets.
   if [ -n "$dir" ] && [ -x "$dir/kube-router" ]; then
