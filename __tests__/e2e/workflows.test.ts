@@ -205,3 +205,47 @@ test('an exec-plugin login under act: an earlier step writes KUBECONFIG, the sta
   expect((await deploymentAnnotations(namespace))?.['kube-stage.dev/commit']).toBe(repository.commit)
   expect(await getJson(`${url}/api/version`)).toEqual({ version: '1.4.0' })
 })
+
+test('plan-pull-request.yml: the three plans pass in a chain, say what each environment would create, and write nothing', async () => {
+  const { vars, namespace } = await environments()
+  // act 0.2.89's workflow schema does not know `environment.deployment` (GitHub's switch that makes a
+  // plan job no deployment), and refuses the whole file: only those lines are taken out.
+  const repository = workflowRepository(
+    'examples/workflows/plan-pull-request.yml',
+    ['examples/app'],
+    root => {
+      const file = path.join(root, '.github/workflows/plan-pull-request.yml')
+      const text = readFileSync(file, 'utf8')
+      const forAct = text.replace(/\n {6}deployment: false\n/g, '\n')
+      expect(text.split('\n').length - forAct.split('\n').length).toBe(3)
+      writeFileSync(file, forAct)
+    }
+  )
+  const kubeconfig = kubeconfigText()
+
+  const run = await runAct(repository.root, {
+    event: 'pull_request',
+    payload: { pull_request: { number: 7, base: { ref: 'main' }, head: { ref: 'new-checkout' } } },
+    secrets: {
+      DEV_PLAN_KUBECONFIG: kubeconfig,
+      STAGING_PLAN_KUBECONFIG: kubeconfig,
+      PRODUCTION_PLAN_KUBECONFIG: kubeconfig,
+      KUBE_STAGE_RELEASE_KEY: RELEASE_KEY
+    },
+    vars
+  })
+  report('plan-pull-request.yml', run)
+
+  expect({ code: run.code, results: ENVIRONMENTS.map(e => run.jobs[`plan-${e}`]?.result) }).toEqual(
+    run.code === 0
+      ? { code: 0, results: ['succeeded', 'succeeded', 'succeeded'] }
+      : { code: explain(run), results: [] }
+  )
+  // The production plan was checked against staging's plan record, passed through job outputs.
+  expect(run.jobs['plan-production'].log.join('\n')).toMatch(/Promotion from staging: .*signature verified/)
+  expect(run.jobs['plan-production'].outputs.plan).toContain('"action":"created"')
+  // Nothing was written anywhere.
+  for (const environment of ENVIRONMENTS) {
+    expect(await deploymentAnnotations(namespace[environment])).toBeUndefined()
+  }
+})

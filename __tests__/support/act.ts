@@ -6,7 +6,7 @@
  * person reads on GitHub: each job's result, its steps' outputs and its step summaries.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { REPO_ROOT } from './action.js'
@@ -109,6 +109,8 @@ export async function runAct(
   repository: string,
   options: {
     event?: string
+    /** The event's payload (act's --eventpath), for what the workflow's filters read. */
+    payload?: Record<string, unknown>
     secrets?: Record<string, string>
     vars?: Record<string, string>
     env?: Record<string, string>
@@ -126,6 +128,11 @@ export async function runAct(
     '--local-repository',
     `kube-stage/kube-stage@v0=${REPO_ROOT}`
   ]
+  if (options.payload) {
+    const file = path.join(home, 'event.json')
+    writeFileSync(file, JSON.stringify(options.payload))
+    args.push('--eventpath', file)
+  }
   for (const name of Object.keys(options.secrets ?? {})) args.push('--secret', name)
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}=${value}`)
   const env = {
