@@ -1,8 +1,8 @@
 /**
  * Workflows run by a real workflow engine: nektos/act (built by test/cluster/act.sh), every step on
- * this host (`-P ubuntu-latest=-self-hosted`), `kube-stage/kube-stage@v0` mapped to this checkout,
- * Node 24 first on PATH (act runs node actions with the first `node` it finds) and the cluster
- * build's kubectl beside it (the renderer a hosted runner has). act's log is parsed into what a
+ * this host (`-P ubuntu-latest=-self-hosted`), `kube-stage/kube-stage@v0` mapped to this checkout's
+ * action.yml and dist/, Node 24 first on PATH (act runs node actions with the first `node` it
+ * finds) and the cluster build's kubectl beside it (the renderer a hosted runner has). act's log is parsed into what a
  * person reads on GitHub: each job's result, its steps' outputs and its step summaries.
  */
 import { execFileSync, spawn } from 'node:child_process'
@@ -29,6 +29,21 @@ export function actBinary(): string {
     )
   }
   return path.join(actDir, 'act')
+}
+
+let published: string | undefined
+/**
+ * The action as a release tag holds it for a runner: action.yml and the bundle (dist/), no
+ * node_modules. act copies the whole directory a --local-repository names into every job that uses
+ * it, which for the checkout (half a gigabyte of node_modules) cost 13 to 50 s per step here, against
+ * under a second for this; and a bundle that still needed node_modules would fail here, as on GitHub.
+ */
+function publishedAction(): string {
+  if (published) return published
+  published = mkdtempSync(path.join(tmpdir(), 'kube-stage-action-'))
+  cpSync(path.join(REPO_ROOT, 'action.yml'), path.join(published, 'action.yml'))
+  cpSync(path.join(REPO_ROOT, 'dist'), path.join(published, 'dist'), { recursive: true })
+  return published
 }
 
 /**
@@ -126,7 +141,7 @@ export async function runAct(
     '--platform',
     'ubuntu-latest=-self-hosted',
     '--local-repository',
-    `kube-stage/kube-stage@v0=${REPO_ROOT}`
+    `kube-stage/kube-stage@v0=${publishedAction()}`
   ]
   if (options.payload) {
     const file = path.join(home, 'event.json')
