@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync, mkdtempSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { actBinary, runAct, workflowRepository, type ActRun } from '../support/act.js'
+import { actBinary, removeActFiles, runAct, workflowRepository, type ActRun } from '../support/act.js'
 import {
   apps,
   core,
@@ -26,7 +26,10 @@ const ENVIRONMENTS = ['dev', 'staging', 'production'] as const
 type Environment = (typeof ENVIRONMENTS)[number]
 
 const namespaces: string[] = []
-afterAll(() => Promise.all(namespaces.map(deleteNamespace)))
+afterAll(async () => {
+  removeActFiles()
+  await Promise.all(namespaces.map(deleteNamespace))
+})
 
 beforeAll(async () => {
   await requireRealNode()

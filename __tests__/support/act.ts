@@ -6,7 +6,7 @@
  * person reads on GitHub: each job's result, its steps' outputs and its step summaries.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { REPO_ROOT } from './action.js'
@@ -46,6 +46,14 @@ function publishedAction(): string {
   return published
 }
 
+const repositories: string[] = []
+/** Removes the copy of the action (22 MB of bundle) and the repositories made, once a test file is done. */
+export function removeActFiles(): void {
+  for (const dir of [published, ...repositories.splice(0)])
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  published = undefined
+}
+
 /**
  * A repository as a user's would be: the files given (paths relative to this checkout, copied to
  * the same place), the workflow under .github/workflows/, one commit on main. act replaces
@@ -57,6 +65,7 @@ export function workflowRepository(
   change?: (root: string) => void
 ): { root: string; commit: string } {
   const root = mkdtempSync(path.join(tmpdir(), 'kube-stage-repo-'))
+  repositories.push(root)
   for (const copy of copies) cpSync(path.join(REPO_ROOT, copy), path.join(root, copy), { recursive: true })
   mkdirSync(path.join(root, '.github/workflows'), { recursive: true })
   cpSync(path.join(REPO_ROOT, workflow), path.join(root, '.github/workflows', path.basename(workflow)))
@@ -141,7 +150,9 @@ export async function runAct(
     '--platform',
     'ubuntu-latest=-self-hosted',
     '--local-repository',
-    `kube-stage/kube-stage@v0=${publishedAction()}`
+    `kube-stage/kube-stage@v0=${publishedAction()}`,
+    // No listener of act's own: no workflow here uses actions/cache.
+    '--no-cache-server'
   ]
   if (options.payload) {
     const file = path.join(home, 'event.json')
@@ -157,6 +168,8 @@ export async function runAct(
     ),
     // act keeps its settings and caches under HOME: a fresh one per run leaves nothing behind.
     HOME: home,
+    // act asks api.nektosact.com for notices about its version on every run; the tests need no network.
+    ACT_DISABLE_VERSION_CHECK: '1',
     ...options.secrets,
     ...options.env
   }
@@ -170,6 +183,7 @@ export async function runAct(
     child.on('error', reject)
     child.on('close', code => {
       clearTimeout(timer)
+      rmSync(home, { recursive: true, force: true })
       resolve({ code: code ?? -1, text, durationMs: Date.now() - started, jobs: parseActLog(text) })
     })
   })

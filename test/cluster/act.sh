@@ -21,7 +21,7 @@ build_act() {
       act_step "FAILED: building act $ACT_VERSION needs Go (the module proxy reachable); none on PATH"
       return 1
     fi
-    act_step "act $ACT_VERSION: building (cold: about 2 minutes)"
+    act_step "act $ACT_VERSION: building (cold: under a minute to 2 minutes)"
     mkdir -p "$dir" "$cache_root/build-logs"
     local log=$cache_root/build-logs/act.log
     if ! CGO_ENABLED=0 GOTOOLCHAIN=local GOBIN=$dir go install -trimpath -ldflags "-s -w" \
