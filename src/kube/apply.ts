@@ -12,7 +12,7 @@ import type { KubeObject } from '../manifests/types.js'
 import { displayName, objectKey } from '../manifests/objects.js'
 import type { ApiResource, JsonResponse, KubeClient } from './client.js'
 import { asKubeApiError, type KubeApiError } from './errors.js'
-import { forbiddenError, rethrowForbidden } from './forbidden.js'
+import { forbiddenError, isAuthorizationDenial, rethrowForbidden } from './forbidden.js'
 import {
   APPLIED_HASH_ANNOTATION,
   appliedHash,
@@ -21,6 +21,7 @@ import {
   type ApplyAction
 } from './change.js'
 import { collectionPath, objectPath, withQuery } from './paths.js'
+import { dryRunUnsupportedMessage, dryRunUnsupportedWebhook } from './webhooks.js'
 
 export interface ApplyOptions {
   fieldManager: string
@@ -252,17 +253,29 @@ function rejectionError(
   phase: 'dry run' | 'apply',
   appliedBefore = false
 ): StageError {
-  const denied = failures.map(f => asKubeApiError(f.error)).find(api => api?.status === 403)
+  // A 403 is the authorizer's (RBAC) only when it names who cannot do what: admission webhooks
+  // (Kyverno, Gatekeeper) and quota refuse with 403 too, and those are the objects' own verdicts.
+  const denied = failures
+    .map(f => asKubeApiError(f.error))
+    .find(api => api?.status === 403 && isAuthorizationDenial(api))
   if (denied)
     return forbiddenError(denied, phase === 'dry run' ? 'dry-run the manifests' : 'apply the manifests')
   const described = failures.map(f => describeRejection(f.object, f.error))
   const conflict = described.some(d => d.conflict)
   const location = failures.map(f => options.locate?.(f.object)).find(l => l !== undefined)
   const what = appliedBefore ? 'objects in earlier tiers were applied' : 'nothing was applied'
-  const message = conflict
-    ? `Server-side ${phase} found fields owned by another field manager in ${failures.length} of ${total} object(s); ${what}. ` +
-      'Another tool changed them since this stage last applied: remove them from the manifests, stop the other tool, or set force-conflicts: true to take them over.'
-    : `The API server rejected ${failures.length} of ${total} object(s) in the server-side ${phase}; ${what}.`
+  const noDryRun = failures.flatMap(f => {
+    const webhook =
+      phase === 'dry run' ? dryRunUnsupportedWebhook(asKubeApiError(f.error)?.message ?? '') : undefined
+    return webhook ? [{ object: displayName(f.object), webhook }] : []
+  })
+  const message =
+    noDryRun.length > 0
+      ? dryRunUnsupportedMessage(noDryRun)
+      : conflict
+        ? `Server-side ${phase} found fields owned by another field manager in ${failures.length} of ${total} object(s); ${what}. ` +
+          'Another tool changed them since this stage last applied: remove them from the manifests, stop the other tool, or set force-conflicts: true to take them over.'
+        : `The API server rejected ${failures.length} of ${total} object(s) in the server-side ${phase}; ${what}.`
   return new StageError(
     conflict ? 'ApplyConflict' : phase === 'dry run' ? 'PreflightFailed' : 'ApplyFailed',
     message,

@@ -29,6 +29,15 @@ export function parseDenial(message: string): Denial | undefined {
   return { user, verb, resource, group, namespace }
 }
 
+/**
+ * Whether a 403 is the authorizer's refusal (it names who cannot do what), not an admission
+ * plugin's or webhook's: those answer 403 too ("admission webhook ... denied the request",
+ * "exceeded quota") and are verdicts on the object, which no RBAC rule changes.
+ */
+export function isAuthorizationDenial(error: KubeApiError): boolean {
+  return parseDenial(error.message) !== undefined
+}
+
 /** The RBAC rule that would allow it, as YAML to add under a Role's (or ClusterRole's) rules. */
 export function ruleFor(denial: Denial): string {
   return `- apiGroups: ["${denial.group}"]\n  resources: ["${denial.resource}"]\n  verbs: ["${denial.verb}"]`

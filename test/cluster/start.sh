@@ -138,6 +138,8 @@ launch kube-apiserver "$bin/kube-apiserver" \
   --allow-privileged=true --cert-dir "$state/pki/apiserver-certs" -v=1
 curl_api() { curl -sf --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "https://127.0.0.1:$api_port$1"; }
 wait_for kube-apiserver 90 curl_api /readyz
+# Admission webhooks of the project's own (test/cluster/webhook/), acting only in namespaces that ask for them.
+"$here/webhook.sh" start "$state" || fail webhook "the admission webhooks did not start"
 
 kubeconfig=$state/kubeconfig
 cat >"$kubeconfig" <<KCFG

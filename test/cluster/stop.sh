@@ -12,6 +12,7 @@ state=${KUBE_STAGE_CLUSTER_DIR:-$repo/.cluster}
 # iptables rules and cgroups.
 "$here/network.sh" stop "$state"
 "$here/node.sh" stop "$state"
+"$here/webhook.sh" stop "$state"
 
 for pidfile in $(ls "$state/pids"/*.pid 2>/dev/null | sort -r); do
   pid=$(cat "$pidfile"); name=$(basename "$pidfile" .pid); name=${name#*-}
