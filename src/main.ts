@@ -71,7 +71,8 @@ export async function run(): Promise<void> {
         plan: admitted.plan,
         applied: applied.objects,
         rendered: planned.rendered.objects,
-        smoke: sources.smoke
+        smoke: sources.smoke,
+        options: admitted.options
       })
     } catch (error) {
       // Only what this stage wrote goes back; a rollback that fails is a warning, not the failure.

@@ -6,7 +6,7 @@
  * stages on one namespace take turns through the Lease, and a killed stage's
  * Lease expires.
  */
-import { BatchV1Api, CoordinationV1Api } from '@kubernetes/client-node'
+import { ApiextensionsV1Api, BatchV1Api, CoordinationV1Api, CustomObjectsApi } from '@kubernetes/client-node'
 import {
   apps,
   core,
@@ -88,6 +88,15 @@ async function stage(
       onStdout: options.onStdout
     }
   )
+}
+
+async function waitEstablished(extensions: ApiextensionsV1Api, name: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const crd = await extensions.readCustomResourceDefinition({ name })
+    if (crd.status?.conditions?.some(c => c.type === 'Established' && c.status === 'True')) return
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  throw new Error(`${name} was not Established`)
 }
 
 const failureLine = (run: ActionRun) => run.stdout.split('\n').find(l => l.startsWith('::error')) ?? ''
@@ -190,10 +199,66 @@ describe('pre-deploy Jobs on the real node', () => {
     expect(failureLine(run)).toBe('')
     expect(run.outputs.result).toBe('success')
     expect(run.stdout).toContain('Job/migrate: replaced (a Job cannot be updated in place)')
+    // Deleted and created again: the record says replaced, not configured.
+    const resources = JSON.parse(run.outputs.resources) as { kind: string; name: string; action: string }[]
+    expect(resources.find(r => r.kind === 'Job')).toMatchObject({ name: 'migrate', action: 'replaced' })
+    expect(run.summary).toMatch(/<td>Job<\/td><td><code>[^<]*\/migrate<\/code><\/td><td>replaced<\/td>/)
     const replaced = await batch().readNamespacedJob({ name: 'migrate', namespace })
     expect(replaced.metadata?.uid).not.toBe(old.metadata?.uid)
     expect(replaced.status?.succeeded).toBe(1)
     expect(JSON.stringify(replaced.spec?.template.spec?.containers[0].command)).toContain('echo v2')
+  })
+
+  it('applies custom resources after the migration completed, with the workloads', async () => {
+    const namespace = await realNamespace()
+    const group = `${namespace}.example.com`
+    const extensions = testKubeConfig().makeApiClient(ApiextensionsV1Api)
+    await extensions.createCustomResourceDefinition({
+      body: {
+        metadata: { name: `widgets.${group}` },
+        spec: {
+          group,
+          scope: 'Namespaced',
+          names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } }
+            }
+          ]
+        }
+      }
+    })
+    try {
+      await waitEstablished(extensions, `widgets.${group}`)
+      const run = await stage(namespace, {
+        'widget.yaml': `apiVersion: ${group}/v1\nkind: Widget\nmetadata: { name: reader }\nspec: { table: orders }\n`,
+        'migrate.yaml': migration('echo migrating; sleep 3'),
+        'app.yaml': shop('1.0.0')
+      })
+      expect(failureLine(run)).toBe('')
+      expect(run.outputs.result).toBe('success')
+      const job = await batch().readNamespacedJob({ name: 'migrate', namespace })
+      const widget = (await testKubeConfig().makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+        group,
+        version: 'v1',
+        namespace,
+        plural: 'widgets',
+        name: 'reader'
+      })) as {
+        metadata: { creationTimestamp: string }
+      }
+      expect(seconds(widget.metadata.creationTimestamp)).toBeGreaterThanOrEqual(
+        seconds(job.status?.completionTime)
+      )
+      expect(run.stdout.indexOf('Job/migrate: succeeded after')).toBeLessThan(
+        run.stdout.indexOf('Widget/reader: created')
+      )
+    } finally {
+      await extensions.deleteCustomResourceDefinition({ name: `widgets.${group}` })
+    }
   })
 
   it('a migration over its time budget fails with MigrationTooSlow and the measured duration, before any workload', async () => {

@@ -175,15 +175,18 @@ describe('fails before any write', () => {
     expect(run.stdout + run.summary).not.toContain('hunter2-correct-horse')
   })
 
-  it('a Helm hook the stage has no equivalent for, at its template', async () => {
+  it('a Helm hook the stage has no place for, at its template', async () => {
     const run = await refused({
       'helm-chart': `${FIXTURES}/chart`,
-      'helm-set': 'withHook=true\nwithTest=true'
+      'helm-set': 'withPodHook=true\nwithHook=true\nwithTest=true'
     })
     expect(run.outputs['failure-reason']).toBe('RenderFailed')
-    expect(errorLine(run)).toContain(`file=${FIXTURES}/chart/templates/migrate.yaml`)
+    expect(errorLine(run)).toContain(`file=${FIXTURES}/chart/templates/notify.yaml`)
     // Without helm-release, the release is named after the chart directory.
-    expect(errorLine(run)).toContain('Job/chart-cleanup is a Helm hook (post-delete)')
+    expect(errorLine(run)).toContain('Pod/chart-notify is a Helm hook (post-install) of kind Pod')
+    expect(errorLine(run)).toContain('Make it a Job')
+    // The post-delete hook is left out (a warning, once rendering passes), not refused.
+    expect(run.stdout).not.toContain('Job/chart-cleanup is a Helm hook')
     // The chart test (helm.sh/hook: test) was left out, not refused.
     expect(run.stdout).not.toContain('chart-test')
   })

@@ -1,7 +1,7 @@
 import { parseImageReference, formatImageReference } from '../../src/manifests/image.js'
 import { applyImageOverrides, parseImageOverrides } from '../../src/manifests/images.js'
 import { transformManifests } from '../../src/manifests/transform.js'
-import { orderForApply } from '../../src/manifests/order.js'
+import { appliedAfterPreDeploy, isCustomResource, orderForApply } from '../../src/manifests/order.js'
 import { checkReferences, findReferences } from '../../src/manifests/references.js'
 import { foreignEnvironmentIn, normalizeEnvironmentTokens } from '../../src/environments.js'
 import type { KubeObject } from '../../src/manifests/types.js'
@@ -127,6 +127,36 @@ describe('orderForApply', () => {
       ['Service', 'ConfigMap', 'Secret'],
       ['Deployment'],
       ['Ingress', 'Widget']
+    ])
+  })
+
+  it('applies custom resources after the pre-deploy Jobs, with the workloads, except those that make Secrets', () => {
+    const kinds = [
+      ['example.com/v1', 'Widget'],
+      ['monitoring.coreos.com/v1', 'ServiceMonitor'],
+      ['cluster.x-k8s.io/v1beta1', 'Cluster'],
+      ['apps/v1', 'Deployment'],
+      ['batch/v1', 'CronJob'],
+      ['external-secrets.io/v1beta1', 'ExternalSecret'],
+      ['bitnami.com/v1alpha1', 'SealedSecret'],
+      ['networking.k8s.io/v1', 'Ingress'],
+      ['autoscaling/v2', 'HorizontalPodAutoscaler'],
+      ['v1', 'ConfigMap'],
+      ['apiextensions.k8s.io/v1', 'CustomResourceDefinition']
+    ].map(([apiVersion, kind]) => ({ apiVersion, kind }))
+    expect(kinds.filter(isCustomResource).map(o => o.kind)).toEqual([
+      'Widget',
+      'ServiceMonitor',
+      'Cluster',
+      'ExternalSecret',
+      'SealedSecret'
+    ])
+    expect(kinds.filter(appliedAfterPreDeploy).map(o => o.kind)).toEqual([
+      'Widget',
+      'ServiceMonitor',
+      'Cluster',
+      'Deployment',
+      'CronJob'
     ])
   })
 })

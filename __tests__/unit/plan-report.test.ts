@@ -44,6 +44,15 @@ describe('planEntry', () => {
     })
   })
 
+  it('a replaced object (a Job deleted and created again) is changed in the plan, with its fields', () => {
+    const entry = planEntry(
+      planned('replaced', configMap({ FLAG: 'on' }), configMap({ FLAG: 'off' }, 'b')),
+      options
+    )
+    expect(entry.action).toBe('changed')
+    expect(entry.fields).toEqual([{ path: 'data.FLAG', before: 'on', after: 'off' }])
+  })
+
   it('created and unchanged objects carry no fields', () => {
     expect(planEntry(planned('created', undefined, configMap({ A: '1' })), options)).toEqual({
       kind: 'ConfigMap',

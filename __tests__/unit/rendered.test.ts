@@ -193,13 +193,18 @@ describe('helm output', () => {
     })
     expect(isPreDeployHook(hook('Pod', 'pre-install').object)).toBe(false)
     expect(refusedHooks([hook('Pod', 'pre-install')])).toHaveLength(1)
-    expect(refusedHooks([hook('Job', 'post-install')])).toEqual([
+    // Post-install Jobs run after the rollout now (hooks.ts); a post-install Pod and an unknown hook are refused.
+    expect(refusedHooks([hook('Job', 'post-install')])).toEqual([])
+    expect(refusedHooks([hook('Pod', 'post-install')])).toEqual([
       {
         location: { file: 'deploy/chart/templates/migrate.yaml', line: 1 },
         message:
-          'Job/m is a Helm hook (post-install): kube-stage does not run Helm hooks and will not apply one as an ordinary object. Remove the helm.sh/hook annotation to deploy it with the other objects (a Job that must run before the workloads can be a pre-install or pre-upgrade hook).'
+          'Pod/m is a Helm hook (post-install) of kind Pod: kube-stage runs post-install and post-upgrade hooks as Jobs (a Pod cannot be run again once its spec changes). Make it a Job with restartPolicy: Never.'
       }
     ])
+    expect(refusedHooks([hook('Job', 'post-renew')])[0].message).toContain(
+      'Job/m is a Helm hook (post-renew): kube-stage runs pre-install and pre-upgrade Jobs before the workloads'
+    )
     expect(refusedHooks([hook('Job', 'post-install, pre-upgrade')])).toEqual([])
   })
 })

@@ -324,7 +324,7 @@ export async function planApply(
         resource,
         live: current,
         preview,
-        action: 'configured' as ApplyAction,
+        action: 'replaced' as ApplyAction,
         warnings: dryRun.warnings,
         replace: true
       }

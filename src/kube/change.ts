@@ -9,7 +9,12 @@
  */
 import { canonicalJson, sha256 } from '../canonical.js'
 
-export type ApplyAction = 'created' | 'configured' | 'unchanged'
+/**
+ * `replaced`: deleted and created again, as an object that cannot be updated in
+ * place (a Job's template) is: a new object (new uid, its pods run again), which
+ * "configured" would hide.
+ */
+export type ApplyAction = 'created' | 'configured' | 'replaced' | 'unchanged'
 
 /** The digest of what this stage last applied, kept on the object itself. */
 export const APPLIED_HASH_ANNOTATION = 'kube-stage.dev/applied-hash'

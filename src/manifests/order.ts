@@ -20,6 +20,29 @@ export function isWorkload(object: Pick<KubeObject, 'kind'>): boolean {
   return WORKLOAD_KINDS.includes(object.kind)
 }
 
+/**
+ * A custom resource: its API group has a dot and is not Kubernetes' own
+ * (`*.k8s.io`, `*.kubernetes.io`), which is the rule the API server holds CRDs to.
+ * Built-in groups (`apps`, `batch`, `networking.k8s.io`) are not.
+ */
+export function isCustomResource(object: Pick<KubeObject, 'apiVersion'>): boolean {
+  const slash = object.apiVersion.indexOf('/')
+  const group = slash < 0 ? '' : object.apiVersion.slice(0, slash)
+  return group.includes('.') && !group.endsWith('.k8s.io') && !group.endsWith('.kubernetes.io')
+}
+
+/** Custom resources that make a Secret: a migration may need it (its database password), so they come first. */
+const SECRET_PRODUCERS = ['ExternalSecret', 'SealedSecret', 'Certificate']
+
+/**
+ * Applied after the pre-deploy Jobs (stage/apply.ts): the workloads, and custom
+ * resources, whose controllers act on the new version at once (a CR's operator
+ * may read the schema the migration makes), except those that make Secrets.
+ */
+export function appliedAfterPreDeploy(object: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean {
+  return isWorkload(object) || (isCustomResource(object) && !SECRET_PRODUCERS.includes(object.kind))
+}
+
 const TIERS: string[][] = [
   ['Namespace'],
   ['CustomResourceDefinition'],

@@ -5,7 +5,7 @@
  */
 import { formatDuration, parseDuration } from '../duration.js'
 import type { Problem } from './problems.js'
-import { isPreDeployHook } from './rendered.js'
+import { isPreDeployHook, replacesHook } from './hooks.js'
 import type { KubeObject, LoadedManifest } from './types.js'
 
 /** `"true"` on a Job: run it to completion before the stage's workloads are applied. */
@@ -66,9 +66,10 @@ function hasCondition(job: KubeObject | undefined, type: string): boolean {
  * A Job's template cannot be updated: a changed pre-deploy Job is deleted and
  * created again, and so is an unchanged one that failed (running the stage
  * again means running the migration again). An unchanged one that succeeded
- * stays as it is.
+ * stays as it is. Post-deploy hook Jobs follow their delete policy (hooks.ts).
  */
 export function mustReplace(desired: KubeObject, live: KubeObject, unchanged: boolean): boolean {
+  if (replacesHook(desired, unchanged, hasCondition(live, 'Failed'))) return true
   return isPreDeployJob(desired) && (!unchanged || hasCondition(live, 'Failed'))
 }
 

@@ -12,7 +12,6 @@ import type { KubeObject, LoadedManifest } from './types.js'
 
 /** Kustomize's build metadata: it differs per overlay and is no part of the object. */
 export const KUSTOMIZE_ORIGIN = 'config.kubernetes.io/origin'
-export const HELM_HOOK = 'helm.sh/hook'
 
 function dropAnnotation(object: KubeObject, name: string): void {
   const annotations = object.metadata.annotations
@@ -108,39 +107,5 @@ function helmSources(text: string): { line: number; file: string }[] {
   return sources
 }
 
-/** The hooks a Helm object asks for, lower-case: `pre-install,pre-upgrade` → both. */
-export function helmHooks(object: KubeObject): string[] {
-  const value = object.metadata.annotations?.[HELM_HOOK]
-  return value
-    ? value
-        .split(',')
-        .map(h => h.trim().toLowerCase())
-        .filter(Boolean)
-    : []
-}
-
-/** Helm hooks that mean "before the release's workloads": a pre-deploy Job's contract. */
-const PRE_DEPLOY_HOOKS = ['pre-install', 'pre-upgrade']
-
-/** A Job that is a Helm pre-install or pre-upgrade hook: run as a pre-deploy Job (manifests/pre-deploy.ts). */
-export function isPreDeployHook(object: KubeObject): boolean {
-  return object.kind === 'Job' && helmHooks(object).some(hook => PRE_DEPLOY_HOOKS.includes(hook))
-}
-
-/**
- * Helm hooks the stage has no equivalent for: applied as ordinary objects they
- * would run at the wrong time (a post-delete hook on every deploy), so they are
- * refused, each with what to do. Chart tests never reach here (helm template --skip-tests).
- */
-export function refusedHooks(manifests: LoadedManifest[]): Problem[] {
-  return manifests.flatMap(({ object, source }) => {
-    const hooks = helmHooks(object)
-    if (hooks.length === 0 || isPreDeployHook(object)) return []
-    return [
-      {
-        location: source,
-        message: `${object.kind}/${object.metadata.name} is a Helm hook (${hooks.join(', ')}): kube-stage does not run Helm hooks and will not apply one as an ordinary object. Remove the ${HELM_HOOK} annotation to deploy it with the other objects (a Job that must run before the workloads can be a pre-install or pre-upgrade hook).`
-      }
-    ]
-  })
-}
+// Hook rules live in hooks.ts; render.ts and older callers import them from here.
+export { helmHooks, isPreDeployHook, refusedHooks, HELM_HOOK } from './hooks.js'

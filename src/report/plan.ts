@@ -34,6 +34,8 @@ export const PLAN_MAX_BYTES = 256 * 1024
 const ACTION: Record<ApplyAction, PlanAction> = {
   created: 'created',
   configured: 'changed',
+  // The plan says what changes in the spec; that it is deleted and created again is the apply's.
+  replaced: 'changed',
   unchanged: 'unchanged'
 }
 

@@ -85,6 +85,8 @@ export interface StageRecord {
   isolation?: { verdict: ProbeVerdict; elapsedMs: number }
   /** The pre-deploy Jobs (migrations), in the order they ran, with their durations and budgets. */
   preDeploy?: PreDeployRecord[]
+  /** The post-deploy hook Jobs (Helm post-install/post-upgrade), in the order they ran. */
+  postDeploy?: PreDeployRecord[]
 }
 
 export function newStageRecord(now = Date.now()): StageRecord {

@@ -123,18 +123,32 @@ const PRE_DEPLOY_ICON = { succeeded: '✅', failed: '❌', 'too slow': '⏱️',
 
 function preDeploySection(record: StageRecord): string {
   if (!record.preDeploy?.length) return ''
-  const rows = record.preDeploy.map(p => [
+  return `### Pre-deploy Jobs
+
+Run to completion before any workload was applied.
+
+${jobsTable(record.preDeploy)}
+`
+}
+
+function postDeploySection(record: StageRecord): string {
+  if (!record.postDeploy?.length) return ''
+  return `### Post-deploy hooks
+
+Helm post-install and post-upgrade hooks, run once the rollout was ready and before the smoke checks.
+
+${jobsTable(record.postDeploy)}
+`
+}
+
+function jobsTable(jobs: NonNullable<StageRecord['preDeploy']>): string {
+  const rows = jobs.map(p => [
     code(p.job),
     `${PRE_DEPLOY_ICON[p.outcome]} ${p.outcome === 'skipped' ? 'already completed with this spec' : p.outcome}`,
     p.durationMs === undefined ? '—' : formatDuration(p.durationMs),
     p.budgetMs === undefined ? '—' : formatDuration(p.budgetMs)
   ])
-  return `### Pre-deploy Jobs
-
-Run to completion before any workload was applied.
-
-${table(['Job', 'Result', 'Duration', 'Budget'], rows)}
-`
+  return table(['Job', 'Result', 'Duration', 'Budget'], rows)
 }
 
 function imagesSection(record: StageRecord): string {
@@ -295,6 +309,7 @@ export function renderSummary(record: StageRecord): string {
     rollbackSection(record),
     planSection(record),
     preDeploySection(record),
+    postDeploySection(record),
     resourcesSection(record),
     prunedSection(record),
     imagesSection(record),

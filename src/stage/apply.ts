@@ -1,8 +1,9 @@
 /**
  * apply: the dry-run plan written for real, tier by tier in dependency order
  * (concurrently within a tier): first everything but the workloads, then the
- * pre-deploy Jobs (migrations) run to completion, then the workloads, so the
- * new version never starts before its schema exists. Once writing has begun,
+ * pre-deploy Jobs (migrations) run to completion, then the workloads and custom
+ * resources (manifests/order.ts), so the new version never starts before its
+ * schema exists. Post-deploy hooks wait for the rollout (stage/post-deploy.ts). Once writing has begun,
  * a failure is returned, not thrown, together with what was written up to
  * then: exactly what a rollback must put back.
  */
@@ -10,7 +11,8 @@ import * as core from '@actions/core'
 import { formatDuration } from '../duration.js'
 import { applyPlanned, type AppliedObject, type PlannedObject } from '../kube/apply.js'
 import { displayName, objectKey } from '../manifests/objects.js'
-import { isWorkload, orderForApply } from '../manifests/order.js'
+import { appliedAfterPreDeploy, orderForApply } from '../manifests/order.js'
+import { isPostDeployHook } from '../manifests/hooks.js'
 import { isPreDeployJob } from '../manifests/pre-deploy.js'
 import { info } from '../report/log.js'
 import { showApiWarnings, type StageContext } from './context.js'
@@ -27,11 +29,14 @@ export async function apply(stage: StageContext, admitted: Admitted): Promise<Ap
   const { plan, options } = admitted
   const started = Date.now()
   const preDeploy = plan.filter(p => isPreDeployJob(p.object))
-  const tiers = orderForApply(plan.filter(p => !isPreDeployJob(p.object)).map(p => p.object)).map(tier =>
+  // Post-deploy hooks run once the rollout is ready (stage/post-deploy.ts, from verify).
+  const applyNow = plan.filter(p => !isPreDeployJob(p.object) && !isPostDeployHook(p.object))
+  const tiers = orderForApply(applyNow.map(p => p.object)).map(tier =>
     tier.map(o => plan.find(p => p.object === o)!)
   )
-  const dependencies = tiers.map(tier => tier.filter(p => !isWorkload(p.object))).filter(t => t.length > 0)
-  const workloads = tiers.map(tier => tier.filter(p => isWorkload(p.object))).filter(t => t.length > 0)
+  const after = (p: PlannedObject) => appliedAfterPreDeploy(p.object)
+  const dependencies = tiers.map(tier => tier.filter(p => !after(p))).filter(t => t.length > 0)
+  const workloads = tiers.map(tier => tier.filter(after)).filter(t => t.length > 0)
   const written = new Set<string>()
   const writtenPlan = () => plan.filter(p => written.has(objectKey(p.object)))
   let warned = admitted.warned
@@ -52,9 +57,10 @@ export async function apply(stage: StageContext, admitted: Admitted): Promise<Ap
       applied.push(...jobs)
     }
     applied.push(...(await applyPlanned(client, workloads, options, onApplied)))
-    const counts = ['created', 'configured', 'unchanged'].map(
-      action => `${applied.filter(a => a.action === action).length} ${action}`
-    )
+    const counts = ['created', 'configured', 'replaced', 'unchanged']
+      .map(action => ({ action, n: applied.filter(a => a.action === action).length }))
+      .filter(({ action, n }) => n > 0 || action !== 'replaced')
+      .map(({ action, n }) => `${n} ${action}`)
     info(
       `Applied ${applied.length} object(s) (${counts.join(', ')}): dry run ${formatDuration(admitted.dryRunMs)}, apply ${formatDuration(Date.now() - started)}`
     )

@@ -28,6 +28,7 @@ import {
 } from '../manifests/images.js'
 import { loadManifests, parseManifestEntries } from '../manifests/load.js'
 import { combineManifests, problemsError } from '../manifests/problems.js'
+import { checkDeletePolicies, describeLeftOut, leaveOutHooks, type LeftOutHook } from '../manifests/hooks.js'
 import { checkTimeBudgets, isPreDeployJob, preDeployParity, timeBudget } from '../manifests/pre-deploy.js'
 import { renderManifests } from '../manifests/render.js'
 import { displayName } from '../manifests/objects.js'
@@ -66,6 +67,8 @@ export interface Sources {
   smoke?: SmokeChecks
   /** The helm values: the plan never shows them (they may come from secrets). */
   renderedValues: string[]
+  /** Helm hooks a stage has no moment for (delete, rollback, test): not deployed, and said so. */
+  leftOutHooks: LeftOutHook[]
 }
 
 /** What the release record is built from, once the manifests are rendered. */
@@ -100,19 +103,30 @@ export async function load(config: StageConfig): Promise<Sources> {
     },
     workspace
   )
-  const loaded = combineManifests(
-    config.manifests ? await loadManifests(parseManifestEntries(config.manifests), workspace) : [],
-    rendered.manifests
+  const { kept: loaded, leftOut } = leaveOutHooks(
+    combineManifests(
+      config.manifests ? await loadManifests(parseManifestEntries(config.manifests), workspace) : [],
+      rendered.manifests
+    )
   )
-  const badBudgets = checkTimeBudgets(loaded)
-  if (badBudgets.length > 0) throw problemsError(badBudgets)
+  const badAnnotations = [...checkTimeBudgets(loaded), ...checkDeletePolicies(loaded)]
+  if (badAnnotations.length > 0) throw problemsError(badAnnotations)
   info(`Loaded ${loaded.length} object(s) from ${new Set(loaded.map(m => m.source.file)).size} file(s)`)
   const overrides = config.images ? parseImageOverrides(config.images) : []
-  return { loaded, overrides, smoke: await loadSmoke(config), renderedValues: rendered.values }
+  return {
+    loaded,
+    overrides,
+    smoke: await loadSmoke(config),
+    renderedValues: rendered.values,
+    leftOutHooks: leftOut
+  }
 }
 
 export async function plan(stage: StageContext, sources: Sources): Promise<Planned> {
   const { config, record, client } = stage
+  for (const hook of sources.leftOutHooks)
+    if (hook.test) info(describeLeftOut(hook))
+    else warn(record, describeLeftOut(hook))
   // Only reads: asked at once, and alongside connect's /version and the Lease's first look.
   if (config.mode === 'apply') stage.leaseRead = readStageLease(stage)
   const reads = startEarly(

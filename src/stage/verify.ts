@@ -1,7 +1,8 @@
 /**
  * verify: wait, then smoke. One readiness deadline for everything applied
  * (the verdict of each resource goes into the record, a failure says which
- * pod and container, with its log tail); then the smoke checks against the
+ * pod and container, with its log tail); then the chart's post-install and
+ * post-upgrade hooks (stage/post-deploy.ts); then the smoke checks against the
  * running service, with every secret they could show masked and redacted.
  * The smoke module is loaded only by stages that have smoke checks.
  */
@@ -10,10 +11,11 @@ import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node'
 import { StageError } from '../errors.js'
 import { formatDuration } from '../duration.js'
 import type { StageConfig } from '../inputs.js'
-import type { AppliedObject, PlannedObject } from '../kube/apply.js'
+import type { AppliedObject, ApplyOptions, PlannedObject } from '../kube/apply.js'
 import { describeTimeout } from '../kube/status/index.js'
 import { waitForReadiness, type WaitOutcome } from '../kube/wait.js'
 import { displayName, objectKey } from '../manifests/objects.js'
+import { isPostDeployHook } from '../manifests/hooks.js'
 import { isPreDeployJob } from '../manifests/pre-deploy.js'
 import type { KubeObject } from '../manifests/types.js'
 import { normalizeSecret } from '../redact.js'
@@ -24,6 +26,7 @@ import type { StageRecord } from '../report/record.js'
 import type { runSmokeChecks, SmokeResult, SmokeSpec } from '../smoke/index.js'
 import { warn, type StageContext } from './context.js'
 import { finishIsolationCheck, startIsolationCheck } from './isolation.js'
+import { runPostDeployHooks } from './post-deploy.js'
 
 /** The stage's smoke checks, validated, and the function that runs them. */
 export interface SmokeChecks {
@@ -37,6 +40,8 @@ export interface VerifyInput {
   /** The rendered manifests, for the images that were meant to run. */
   rendered: KubeObject[]
   smoke?: SmokeChecks
+  /** How the post-deploy hooks are applied: as the rest of the plan was. */
+  options: ApplyOptions
 }
 
 export async function verify(stage: StageContext, input: VerifyInput): Promise<void> {
@@ -48,9 +53,10 @@ export async function verify(stage: StageContext, input: VerifyInput): Promise<v
   const outcome = await core.group(`Waiting up to ${formatDuration(config.timeoutMs)} for readiness`, () =>
     waitForReadiness(
       client,
-      // Pre-deploy Jobs completed before the workloads were applied (stage/pre-deploy.ts).
+      // Pre-deploy Jobs completed before the workloads were applied (stage/pre-deploy.ts);
+      // post-deploy hooks are not applied yet.
       input.plan
-        .filter(p => !isPreDeployJob(p.object))
+        .filter(p => !isPreDeployJob(p.object) && !isPostDeployHook(p.object))
         .map(p => ({
           object: appliedByKey.get(objectKey(p.object)) ?? p.object,
           resource: p.resource
@@ -75,8 +81,23 @@ export async function verify(stage: StageContext, input: VerifyInput): Promise<v
   info(`All ${outcome.results.length} resource(s) ready in ${formatDuration(outcome.elapsedMs)}`)
   if (isolation) await finishIsolationCheck(stage, isolation)
 
+  // post-deploy hooks: the release is up; they run before it is judged
+  const hooks = input.plan.filter(p => isPostDeployHook(p.object))
+  if (hooks.length > 0) await postDeploy(stage, hooks, input.options)
+
   // smoke: the running service answers as it should
   if (input.smoke) await smoke(stage, input.smoke)
+}
+
+async function postDeploy(stage: StageContext, hooks: PlannedObject[], options: ApplyOptions): Promise<void> {
+  const { record } = stage
+  await core.group(`Running ${hooks.length} post-deploy hook(s) before the smoke checks`, () =>
+    runPostDeployHooks(stage, hooks, options, ({ object, action }) => {
+      info(`${displayName(object)}: ${action}`)
+      const { apiVersion, kind, metadata } = object
+      record.resources.push({ apiVersion, kind, name: metadata.name, namespace: metadata.namespace, action })
+    })
+  )
 }
 
 /** The smoke checks of smoke-url and smoke-tests, validated (jq compiled) before anything is written. */
