@@ -1462,9 +1462,15 @@ async function runHttp(check, options, context) {
         catch (error) {
             reached = !(0,network/* neverReachedServer */.aD)(error);
             const cause = error.cause;
-            last = {
-                reason: (0,redact/* redact */.E$)(`request failed: ${cause?.message ?? error.message}${cause?.code ? ` (${cause.code})` : ''}`, secrets)
-            };
+            const said = (0,redact/* redact */.E$)(`request failed: ${cause?.message ?? error.message}${cause?.code ? ` (${cause.code})` : ''}`, secrets);
+            // An attempt the check's own deadline cut short says nothing new: what the earlier one found
+            // (a certificate refused, a 503) is still why the check failed.
+            const cutByDeadline = Date.now() >= deadline - 20 &&
+                [error, cause].some(e => e?.name === 'TimeoutError');
+            last =
+                attempts > 1 && last.reason && cutByDeadline
+                    ? { ...last, reason: `${last.reason} (the last attempt was cut short by the check's timeout)` }
+                    : { reason: said };
         }
         if (last.reason !== lastReason) {
             options.log(`smoke ${check.name}: attempt ${attempts}: ${last.reason}`);

@@ -107,6 +107,20 @@ it('gives up at the deadline on a slow service and says why', async () => {
   expect(result.reason).toMatch(/request failed: .*(abort|timeout)/i)
 })
 
+it('says what the service answered when the deadline cuts the next attempt short', async () => {
+  let calls = 0
+  // First a refusal, then no answer at all: the check ends inside the second attempt.
+  const url = await serve((_, res) => (++calls === 1 ? json(res, 503, { ready: false }) : undefined))
+  const [result] = await runSmokeChecks(
+    spec('checks:\n  - name: ready\n    path: /ready\n    timeout: 600ms\n    interval: 50ms\n'),
+    options(url)
+  )
+  expect(result.passed).toBe(false)
+  expect(result.attempts).toBe(2)
+  expect(result.reason).toMatch(/503/)
+  expect(result.reason).toContain("the last attempt was cut short by the check's timeout")
+})
+
 it('follows redirects', async () => {
   const url = await serve((req, res) => {
     if (req.url === '/old') {

@@ -234,12 +234,19 @@ async function runHttp(
     } catch (error) {
       reached = !neverReachedServer(error)
       const cause = (error as { cause?: { message?: string; code?: string } }).cause
-      last = {
-        reason: redact(
-          `request failed: ${cause?.message ?? (error as Error).message}${cause?.code ? ` (${cause.code})` : ''}`,
-          secrets
-        )
-      }
+      const said = redact(
+        `request failed: ${cause?.message ?? (error as Error).message}${cause?.code ? ` (${cause.code})` : ''}`,
+        secrets
+      )
+      // An attempt the check's own deadline cut short says nothing new: what the earlier one found
+      // (a certificate refused, a 503) is still why the check failed.
+      const cutByDeadline =
+        Date.now() >= deadline - 20 &&
+        [error, cause].some(e => (e as Error | undefined)?.name === 'TimeoutError')
+      last =
+        attempts > 1 && last.reason && cutByDeadline
+          ? { ...last, reason: `${last.reason} (the last attempt was cut short by the check's timeout)` }
+          : { reason: said }
     }
     if (last.reason !== lastReason) {
       options.log(`smoke ${check.name}: attempt ${attempts}: ${last.reason}`)
