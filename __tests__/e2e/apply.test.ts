@@ -257,7 +257,31 @@ describe('refusals leave the cluster untouched and name the problem', () => {
     const run = await stage({ manifests: 'k.yaml', environment: 'dev', namespace }, workspace)
     expect(run.code).toBe(1)
     expect(run.outputs['failure-reason']).toBe('PreflightFailed')
-    expect(run.stdout).toContain('Gadget/g: the cluster has no kind Gadget in example.com/v1')
+    expect(run.stdout).toContain(
+      'Gadget/g: the cluster has no kind Gadget in example.com/v1 (is the CustomResourceDefinition gadgets.example.com installed?)'
+    )
+    expect(await configMapNames(namespace)).toEqual([])
+  })
+
+  it("an operator's kind whose operator is not installed, naming its CRD and the operator", async () => {
+    const namespace = newNamespace('no-operator')
+    await createNamespace(namespace)
+    const workspace = workspaceWith({
+      'k.yaml': `${configMap('ok')}---
+apiVersion: external-secrets.io/v1beta1
+kind: ExternalSecret
+metadata: { name: db-credentials }
+spec:
+  secretStoreRef: { name: vault, kind: SecretStore }
+  target: { name: db-credentials }
+  data: [{ secretKey: password, remoteRef: { key: db, property: password } }]
+`
+    })
+    const run = await stage({ manifests: 'k.yaml', environment: 'dev', namespace }, workspace)
+    expect(run.outputs['failure-reason']).toBe('PreflightFailed')
+    expect(run.stdout).toContain(
+      'ExternalSecret/db-credentials: the cluster has no kind ExternalSecret in external-secrets.io/v1beta1: its CustomResourceDefinition externalsecrets.external-secrets.io is not installed, which External Secrets Operator installs'
+    )
     expect(await configMapNames(namespace)).toEqual([])
   })
 

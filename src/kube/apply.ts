@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { StageError, type ErrorLocation } from '../errors.js'
 import { settleConcurrent } from '../concurrency.js'
+import { missingKind } from './operators.js'
 import type { KubeObject } from '../manifests/types.js'
 import { displayName, objectKey } from '../manifests/objects.js'
 import type { ApiResource, JsonResponse, KubeClient } from './client.js'
@@ -89,10 +90,7 @@ export async function resolveResources(
   if (unknown.length > 0) {
     const details = objects
       .filter(o => unknown.includes(`${o.apiVersion}|${o.kind}`))
-      .map(
-        o =>
-          `${displayName(o)}: the cluster has no kind ${o.kind} in ${o.apiVersion} (is its CustomResourceDefinition installed?)`
-      )
+      .map(o => `${displayName(o)}: ${missingKind(o.apiVersion, o.kind)}`)
     throw new StageError(
       'PreflightFailed',
       `${details.length} object(s) have a kind the cluster does not know; nothing was applied.`,
