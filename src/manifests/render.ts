@@ -149,10 +149,14 @@ async function renderKustomize(entry: string, tools: Tools): Promise<LoadedManif
   return checked(manifests, problems)
 }
 
-async function renderHelm(helm: HelmChart, tools: Tools): Promise<LoadedManifest[]> {
+/** `valuesFiles`: helm.values, already confined to the workspace (readHelmValues). */
+async function renderHelm(
+  helm: HelmChart,
+  valuesFiles: readonly { real: string }[],
+  tools: Tools
+): Promise<LoadedManifest[]> {
   const workspace = tools.workspace
   const chart = await inWorkspace(helm.chart, workspace, 'Helm chart', true)
-  const values = await Promise.all(helm.values.map(v => inWorkspace(v, workspace, 'Helm values file', false)))
   await checkChartLinks(chart.real, workspace, `The Helm chart ${chart.relative}`)
   const tool = await which('helm', false)
   if (!tool)
@@ -170,7 +174,7 @@ async function renderHelm(helm: HelmChart, tools: Tools): Promise<LoadedManifest
     // Chart tests run with `helm test`; the stage's smoke checks take their place.
     '--skip-tests',
     '--include-crds',
-    ...values.flatMap(v => ['--values', v.real]),
+    ...valuesFiles.flatMap(v => ['--values', v.real]),
     ...helm.set.flatMap(s => ['--set', s])
   ]
   const text = await run(tool, args, tools, label)
@@ -224,14 +228,14 @@ export function helmFileValues(text: string): string[] {
   return values
 }
 
-async function helmValues(helm: HelmChart, workspace: string): Promise<string[]> {
-  const files = await Promise.all(
-    helm.values.map(async v => {
-      const { real } = await inWorkspace(v, workspace, 'Helm values file', false)
-      return helmFileValues(await readFile(real, 'utf8'))
-    })
-  )
-  return [...helmSetValues(helm.set), ...files.flat()]
+/** The values files, confined to the workspace, and every helm value (set and files), to redact. */
+async function readHelmValues(
+  helm: HelmChart,
+  workspace: string
+): Promise<{ files: { real: string }[]; values: string[] }> {
+  const files = await Promise.all(helm.values.map(v => inWorkspace(v, workspace, 'Helm values file', false)))
+  const inFiles = await Promise.all(files.map(async f => helmFileValues(await readFile(f.real, 'utf8'))))
+  return { files, values: [...helmSetValues(helm.set), ...inFiles.flat()] }
 }
 
 /** A render's failure, with every credential and helm value redacted from all it says. */
@@ -247,7 +251,8 @@ function redactedError(error: unknown, secrets: readonly string[]): unknown {
 /** Every render the stage asks for, in input order: Kustomize directories, then the chart. */
 export async function renderManifests(request: RenderRequest, workspace: string): Promise<RenderResult> {
   if (request.kustomize.length === 0 && !request.helm) return { manifests: [], values: [] }
-  const values = request.helm ? await helmValues(request.helm, workspace) : []
+  const helmValues = request.helm ? await readHelmValues(request.helm, workspace) : undefined
+  const values = helmValues?.values ?? []
   const secrets = [...request.secrets, ...values]
   const home = await mkdtemp(path.join(tmpdir(), 'kube-stage-render-'))
   const tools: Tools = {
@@ -258,7 +263,8 @@ export async function renderManifests(request: RenderRequest, workspace: string)
   try {
     const rendered: LoadedManifest[] = []
     for (const entry of request.kustomize) rendered.push(...(await renderKustomize(entry, tools)))
-    if (request.helm) rendered.push(...(await renderHelm(request.helm, tools)))
+    if (request.helm && helmValues)
+      rendered.push(...(await renderHelm(request.helm, helmValues.files, tools)))
     return { manifests: rendered, values }
   } catch (error) {
     throw redactedError(error, secrets)

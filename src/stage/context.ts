@@ -20,7 +20,7 @@ import type { LeaseObject } from '../kube/lease-rules.js'
 import { displayName } from '../manifests/objects.js'
 import type { KubeObject } from '../manifests/types.js'
 import { info } from '../report/log.js'
-import { redactKnown, rememberSecrets } from '../secrets.js'
+import { knownSecrets, redactKnown, rememberSecrets } from '../secrets.js'
 import type { StageRecord } from '../report/record.js'
 
 export interface StageContext {
@@ -28,7 +28,7 @@ export interface StageContext {
   record: StageRecord
   client: KubeClient
   /**
-   * The stage's own credentials (kubeconfig, exec-plugin token, GitHub token, release key), computed once at
+   * Every credential known at connect (the inputs', the kubeconfig's, exec-plugin tokens), computed once at
    * connect: a smoke script or response must not show them either.
    */
   credentials: readonly string[]
@@ -46,14 +46,13 @@ export interface StageContext {
 
 export async function connect(config: StageConfig, record: StageRecord): Promise<StageContext> {
   const client = await createClient({ kubeconfig: config.kubeconfig, context: config.context })
-  // Mask every credential before anything could print it.
-  const credentials = [
+  // Mask every credential before anything could print it: the inputs' own were remembered at start
+  // (secrets.ts inputCredentials); these exist only once the kubeconfig is loaded and a request signed.
+  rememberSecrets([
     ...kubeconfigSecrets(client.kubeConfig),
-    ...(await signedCredentials(client.kubeConfig, client.server).catch(() => [])),
-    ...(config.githubToken ? [config.githubToken] : []),
-    ...(config.releaseKey ? [config.releaseKey] : [])
-  ]
-  rememberSecrets(credentials)
+    ...(await signedCredentials(client.kubeConfig, client.server).catch(() => []))
+  ])
+  const credentials = knownSecrets()
   if (client.kubeConfig.getCurrentCluster()?.skipTLSVerify)
     warn(
       record,

@@ -169,7 +169,7 @@ function preDeployDurations(record: StageRecord): ReleaseRecord['preDeploy'] {
  * the stage's credentials redacted. In plan mode, also the log's account of it.
  */
 export function recordPlan(
-  { config, record, credentials }: StageContext,
+  { config, record }: StageContext,
   admitted: Admitted,
   renderedValues: readonly string[]
 ): void {
@@ -180,7 +180,7 @@ export function recordPlan(
       APPLIED_HASH_ANNOTATION
     ],
     // Helm values may come from the workflow's secrets; a chart could copy a credential anywhere.
-    secrets: [...credentials, ...knownSecrets(), ...renderedValues]
+    secrets: [...knownSecrets(), ...renderedValues]
   }
   record.plan = admitted.plan.map(p => planEntry(p, options))
   if (config.mode !== 'plan') return
