@@ -13,6 +13,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.env
 . "$here/versions.env"
+# shellcheck source=process-lib.sh
+. "$here/process-lib.sh"
 
 network_step() { printf '[network] %s\n' "$*" >&2; }
 
@@ -32,10 +34,6 @@ build_kube_router() {
     fi
   fi
   echo "$dir"
-}
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
 # Needs the node already registered (kube-router exits with "failed to identify the node" before
@@ -69,9 +67,6 @@ start_network() {
 
 stop_network() {
   local state=$1 dir
-  # node.sh's stop_component: SIGTERM, then SIGKILL, by the recorded PID.
-  # shellcheck source=node.sh
-  . "$here/node.sh" start
   stop_component "$state" kube-router
   dir=$(cat "$state/network-bin" 2>/dev/null || true)
   # Its own clean-up removes the KUBE-ROUTER-* and KUBE-NWPLCY-* chains and its ipsets.

@@ -14,6 +14,8 @@
 # put pods on it. So the suite's scripted KWOK pods never try to run fake images here.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=process-lib.sh
+. "$here/process-lib.sh"
 
 NODE_NAME=real-node
 BRIDGE=ks-br0
@@ -241,22 +243,6 @@ reclaim_node() {
   echo "$state" >"$OWNER_RECORD"
 }
 
-# Ends one recorded component by name (SIGTERM, then SIGKILL) and forgets it.
-stop_component() {
-  local state=$1 name=$2 pidfile pid
-  for pidfile in "$state"/pids/*-"$name".pid; do
-    [ -f "$pidfile" ] || continue
-    pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$pidfile"
-    node_step "stopped $name (pid $pid)"
-  done
-}
-
 stop_node() {
   local state=$1 node=$1/node
   [ -d "$node" ] || return 0
@@ -312,7 +298,7 @@ stop_node() {
 }
 
 case ${1:-} in
-  start) ;; # sourced by start.sh, which defines launch, wait_for, fail and free_port
+  start) ;; # sourced by start.sh, which defines launch, wait_for and fail
   stop) stop_node "$2" ;;
   *) echo "usage: node.sh stop <state-dir> (start.sh sources it for start_node)" >&2; exit 2 ;;
 esac

@@ -12,6 +12,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=kwok-lib.sh
 . "$here/kwok-lib.sh"
+# shellcheck source=process-lib.sh
+. "$here/process-lib.sh"
 repo=$(cd "$here/../.." && pwd)
 state=${KUBE_STAGE_CLUSTER_DIR:-$repo/.cluster}
 nodes=${KUBE_STAGE_CLUSTER_NODES:-2}
@@ -75,10 +77,6 @@ plugins:
 ADMISSION
 printf 'podNodeSelectorPluginConfig:\n  clusterDefaultNodeSelector: type=kwok\n' >"$state/pod-node-selector.yaml"
 
-free_port() {
-  # Asks the kernel for a free port (bind to 0). A tiny race remains; acceptable for a test cluster.
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 etcd_client_port=$(free_port); etcd_peer_port=$(free_port); api_port=$(free_port)
 printf 'ETCD_PORT=%s\nAPI_PORT=%s\n' "$etcd_client_port" "$api_port" >"$state/ports"
 

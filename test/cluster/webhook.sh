@@ -17,19 +17,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 command=${1:-}; state=${2:-}
 [ -n "$command" ] && [ -n "$state" ] || { echo "usage: webhook.sh start|stop <state-dir>" >&2; exit 2; }
 log() { printf '[cluster] webhook: %s\n' "$*" >&2; }
+# shellcheck source=process-lib.sh
+. "$here/process-lib.sh"
 
 if [ "$command" = stop ]; then
-  for pidfile in "$state"/pids/*-webhook.pid; do
-    [ -f "$pidfile" ] || continue
-    pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null
-      for _ in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$pidfile"
-    log "stopped (pid $pid)"
-  done
+  stop_component "$state" webhook
   exit 0
 fi
 [ "$command" = start ] || { echo "usage: webhook.sh start|stop <state-dir>" >&2; exit 2; }
@@ -47,7 +39,7 @@ logfile=$state/logs/webhook.log
   openssl x509 -req -in webhook.csr -CA webhook-ca.crt -CAkey webhook-ca.key -CAcreateserial -days 2 -extfile webhook.ext -out webhook.crt
 ) >"$state/logs/webhook-pki.log" 2>&1 || { log "openssl failed (see $state/logs/webhook-pki.log)"; exit 1; }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+port=$(free_port)
 node=${KUBE_STAGE_WEBHOOK_NODE:-node}
 nohup "$node" "$here/webhook/server.mjs" "$port" "$pki/webhook.crt" "$pki/webhook.key" >"$logfile" 2>&1 </dev/null &
 pid=$!
