@@ -13,6 +13,8 @@ export const FAILURE_CODES = [
   'NamespaceGuard',
   'ScopeViolation',
   'MissingReference',
+  'SecretNotProduced',
+  'SecretReused',
   'CrossEnvironmentReference',
   'PreflightFailed',
   'AdmissionDenied',

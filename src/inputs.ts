@@ -101,6 +101,8 @@ export interface StageConfig {
   prune: boolean
   parity: ParityMode
   parityExpected: string[]
+  /** Secret keys ("key" or "secret/key") whose value may be the same in every environment. */
+  sharedSecretKeys: string[]
   github: GitHubContext
 }
 
@@ -344,6 +346,7 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     parity: choiceInput(read, 'parity', ['warn', 'fail', 'off'] as const, 'warn'),
     // Declared differences add to the defaults: declaring nodePorts must not start comparing replicas.
     parityExpected: [...new Set([...DEFAULT_PARITY_EXPECTED, ...(listInput(read, 'parity-expected') ?? [])])],
+    sharedSecretKeys: listInput(read, 'shared-secret-keys') ?? [],
     github: githubContext(env)
   }
 }

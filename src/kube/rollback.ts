@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from '../manifests/types.js'
 import { displayName } from '../manifests/objects.js'
+import { producerKind } from '../manifests/producers.js'
 import type { KubeClient } from './client.js'
 import { settleConcurrent } from '../concurrency.js'
 import { serverSideApply, type PlannedObject } from './apply.js'
@@ -113,10 +114,18 @@ export async function rollBack(
 
 const CONFIG_KINDS = new Set(['ConfigMap', 'Secret'])
 
-/** ConfigMaps and Secrets this stage changed, with their content from before it. Pure. */
+/**
+ * ConfigMaps, Secrets and Secret producers (an ExternalSecret's remote key) this stage
+ * changed, with their content from before it: a producer given its old spec back makes
+ * the old Secret again. Pure.
+ */
 export function configRollbackTargets(plan: readonly PlannedObject[]): PlannedObject[] {
   return plan.filter(
-    p => CONFIG_KINDS.has(p.object.kind) && p.action === 'configured' && p.live && p.live.immutable !== true
+    p =>
+      (CONFIG_KINDS.has(p.object.kind) || producerKind(p.object) !== undefined) &&
+      p.action === 'configured' &&
+      p.live &&
+      p.live.immutable !== true
   )
 }
 
@@ -131,6 +140,7 @@ export function previousConfig(live: KubeObject): KubeObject {
     kind: live.kind,
     metadata: { name: live.metadata.name, namespace: live.metadata.namespace }
   }
+  if (producerKind(live)) return { ...restored, spec: live.spec }
   for (const field of ['data', 'binaryData', 'type'] as const)
     if (live[field] !== undefined) restored[field] = live[field]
   return restored

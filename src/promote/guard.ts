@@ -41,6 +41,7 @@ export function parseRelease(text: string, key?: string): ReleaseRecord {
     (record.result !== 'success' && record.result !== 'failure') ||
     !strings(record.images) ||
     !strings(record.objectDigests ?? {}) ||
+    !strings(record.secretDigests ?? {}) ||
     !isMap(record.config) ||
     !nested(record.config!.configMaps) ||
     !nested(record.config!.env) ||

@@ -55,6 +55,11 @@ export interface ReleaseRecord {
   smoke?: { passed: boolean; checks: number; failed: string[] }
   /** "Job/migrate" → how long each pre-deploy Job that ran took here: the next stage shows it beside its budget. */
   preDeploy?: Record<string, { durationMs: number }>
+  /**
+   * With release-key: "Secret/name:key" → keyed digest of each value the stage's pods used
+   * (promote/secret-reuse.ts), so the next stage can refuse the same value without seeing it.
+   */
+  secretDigests?: Record<string, string>
   /** What was left out to keep the record under RELEASE_MAX_BYTES (see fitRelease). */
   omitted?: Omission[]
   /** Set by a stage in plan mode: nothing was deployed, so only another plan may promote from it. */
@@ -298,6 +303,7 @@ export interface ReleaseInput {
   environmentNames?: readonly string[]
   smoke?: ReleaseRecord['smoke']
   preDeploy?: ReleaseRecord['preDeploy']
+  secretDigests?: ReleaseRecord['secretDigests']
 }
 
 export function buildRelease(input: ReleaseInput): ReleaseRecord {
@@ -322,7 +328,10 @@ export function buildRelease(input: ReleaseInput): ReleaseRecord {
       : {}),
     config: configFingerprint(input.objects, options),
     smoke: input.smoke,
-    preDeploy: input.preDeploy
+    preDeploy: input.preDeploy,
+    ...(input.secretDigests && Object.keys(input.secretDigests).length > 0
+      ? { secretDigests: input.secretDigests }
+      : {})
   }
 }
 

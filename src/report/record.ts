@@ -85,6 +85,8 @@ export interface StageRecord {
   isolation?: { verdict: ProbeVerdict; elapsedMs: number }
   /** The pre-deploy Jobs (migrations), in the order they ran, with their durations and budgets. */
   preDeploy?: PreDeployRecord[]
+  /** With release-key: keyed digests of the Secret values the pods use (promote/secret-reuse.ts). */
+  secretDigests?: Record<string, string>
   /** The post-deploy hook Jobs (Helm post-install/post-upgrade), in the order they ran. */
   postDeploy?: PreDeployRecord[]
 }

@@ -3,7 +3,9 @@
  * (concurrently within a tier): first everything but the workloads, then the
  * pre-deploy Jobs (migrations) run to completion, then the workloads and custom
  * resources (manifests/order.ts), so the new version never starts before its
- * schema exists. Post-deploy hooks wait for the rollout (stage/post-deploy.ts). Once writing has begun,
+ * schema exists. Secrets that producers make (ExternalSecret, SealedSecret,
+ * Certificate) are waited for before the Jobs and workloads that use them, and
+ * their data joins the workloads' config digests. Post-deploy hooks wait for the rollout (stage/post-deploy.ts). Once writing has begun,
  * a failure is returned, not thrown, together with what was written up to
  * then: exactly what a rollback must put back.
  */
@@ -18,6 +20,11 @@ import { info } from '../report/log.js'
 import { showApiWarnings, type StageContext } from './context.js'
 import type { Admitted } from './preflight.js'
 import { runPreDeployJobs } from './pre-deploy.js'
+import { checkProducedSecretReuse } from './secret-reuse.js'
+import { awaitProducedSecrets, type ProducerTarget } from '../kube/producers.js'
+import type { SecretData } from '../kube/existing.js'
+import { producedSecretOf } from '../manifests/producers.js'
+import { stampConfigDigests, templateDigest, withTemplateDigest } from '../manifests/config-digest.js'
 
 /** `written` is what the stage wrote, in plan order: all of it, or up to where it stopped. */
 export type Applied =
@@ -49,6 +56,17 @@ export async function apply(stage: StageContext, admitted: Admitted): Promise<Ap
     const applied = await core.group(`Applying ${plan.length} object(s) in ${tiers.length} tier(s)`, () =>
       applyPlanned(client, dependencies, options, onApplied)
     )
+    // The Secrets that producers make must exist before anything uses them: migrations and workloads.
+    const producers = await waitForProducers(stage, dependencies.flat())
+    if (producers) {
+      checkProducedSecretReuse(
+        stage,
+        plan.map(p => p.object),
+        producers,
+        admitted.upstream
+      )
+      restampConfigDigests(plan, producers, [...preDeploy, ...workloads.flat()])
+    }
     if (preDeploy.length > 0) {
       const jobs = await core.group(
         `Running ${preDeploy.length} pre-deploy Job(s) before the workloads`,
@@ -77,5 +95,48 @@ export async function apply(stage: StageContext, admitted: Admitted): Promise<Ap
     return { ok: true, written: writtenPlan(), objects: applied }
   } catch (error) {
     return { ok: false, written: writtenPlan(), error }
+  }
+}
+
+/** Waits for the Secrets the applied producers make; undefined when the stage has none. */
+async function waitForProducers(
+  { client, config }: StageContext,
+  applied: readonly PlannedObject[]
+): Promise<SecretData | undefined> {
+  const targets: ProducerTarget[] = applied.flatMap(p => {
+    const produced = producedSecretOf(p.object)
+    return produced ? [{ ...produced, resource: p.resource }] : []
+  })
+  if (targets.length === 0) return undefined
+  return core.group(`Waiting for ${targets.length} Secret(s) that producers make`, () =>
+    awaitProducedSecrets(client, targets, {
+      timeoutMs: config.timeoutMs,
+      log: info,
+      syncManager: `${config.fieldManager}-sync`
+    })
+  )
+}
+
+/**
+ * The workloads' config digests again, now with the produced Secrets' data: a value rotated
+ * behind an ExternalSecret changes the digest, so a workload the dry run found unchanged is
+ * written after all (and its preview follows, so a rollback knows its template changed).
+ */
+function restampConfigDigests(
+  plan: readonly PlannedObject[],
+  produced: SecretData,
+  targets: readonly PlannedObject[]
+): void {
+  const stamped = stampConfigDigests(
+    plan.map(p => p.object),
+    produced
+  )
+  for (const target of targets) {
+    const object = stamped[plan.indexOf(target)]
+    const digest = templateDigest(object)
+    if (!object || digest === templateDigest(target.object)) continue
+    target.object = object
+    if (target.preview) target.preview = withTemplateDigest(target.preview, digest)
+    if (target.action === 'unchanged') target.action = 'configured'
   }
 }

@@ -20,6 +20,8 @@ import {
   readNamespace
 } from '../kube/namespace.js'
 import { stampConfigDigests } from '../manifests/config-digest.js'
+import { secretProducers } from '../manifests/producers.js'
+import { readSecretData } from '../kube/existing.js'
 import {
   applyImageOverrides,
   parseImageOverrides,
@@ -85,11 +87,15 @@ export interface Planned {
   namespaceExists: boolean
   /** The file and line each object came from, for annotations. */
   locate: (object: KubeObject) => SourceLocation | undefined
+  /** The previous stage's release record (promote-from), once verified. */
+  upstream?: ReleaseRecord
 }
 
 interface Images {
   objects: KubeObject[]
   changes: ImageChange[]
+  /** The previous stage's release record (promote-from), once verified. */
+  upstream?: ReleaseRecord
 }
 
 export async function load(config: StageConfig): Promise<Sources> {
@@ -152,7 +158,16 @@ export async function plan(stage: StageContext, sources: Sources): Promise<Plann
   for (const change of images.changes)
     info(`${change.workload} ${change.container}: image ${change.from} → ${change.to}`)
   // A configuration change rolls the pods that consume it, so they run it before they are verified.
-  const objects = config.configRollout ? stampConfigDigests(images.objects) : images.objects
+  // A Secret a producer makes counts with the data it holds now; apply digests it again once made.
+  const produced =
+    config.configRollout && namespaceState.exists
+      ? await readSecretData(
+          client,
+          config.namespace,
+          secretProducers(images.objects).map(p => p.secret)
+        ).catch(rethrowForbidden(`read the Secrets that producers make in ${config.namespace}`))
+      : new Map()
+  const objects = config.configRollout ? stampConfigDigests(images.objects, produced) : images.objects
   // A namespace the platform team made and labelled for this environment is not written:
   // a deployer with a namespace-scoped Role may not patch it.
   const namespaceReady =
@@ -173,7 +188,8 @@ export async function plan(stage: StageContext, sources: Sources): Promise<Plann
         : [])
     ],
     namespaceExists: namespaceState.exists,
-    locate: object => byName.get(displayName(object))
+    locate: object => byName.get(displayName(object)),
+    upstream: 'upstream' in images ? images.upstream : undefined
   }
 }
 
@@ -318,5 +334,5 @@ function promote({ config, record }: StageContext, { objects, changes }: Images)
       )
     }
   }
-  return { objects: pinned.objects, changes: [...changes, ...pinned.changes] }
+  return { objects: pinned.objects, changes: [...changes, ...pinned.changes], upstream }
 }

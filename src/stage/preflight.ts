@@ -16,12 +16,15 @@ import { rethrowForbidden } from '../kube/forbidden.js'
 import { deleteNamespace, findIsolationPolicy, type IsolationPolicy } from '../kube/namespace.js'
 import { checkReferences, findReferences, referenceError } from '../manifests/references.js'
 import { displayName, objectKey } from '../manifests/objects.js'
+import { foreignSecretSources, producedSecretNames } from '../manifests/producers.js'
 import { mustReplace } from '../manifests/pre-deploy.js'
 import type { KubeObject } from '../manifests/types.js'
 import { info } from '../report/log.js'
 import { showApiWarnings, warn, type StageContext } from './context.js'
 import { holdStageLease, releaseStageLease } from './lease.js'
 import { PROVENANCE, type Planned } from './plan.js'
+import { checkSecretReuse } from './secret-reuse.js'
+import type { ReleaseRecord } from '../promote/release.js'
 
 export interface Admitted {
   /** Every object with its live state, the dry run's preview and the action it would take. */
@@ -36,6 +39,8 @@ export interface Admitted {
    * alongside the dry run (one round trip less), removed once the objects are applied.
    */
   oldIsolation?: Promise<IsolationPolicy>
+  /** The previous stage's release record (promote-from): apply compares the produced Secrets' values with it. */
+  upstream?: ReleaseRecord
 }
 
 /** A namespace with nothing in it is gone within seconds once the namespace controller sees it. */
@@ -86,27 +91,38 @@ export async function preflight(stage: StageContext, planned: Planned): Promise<
       `The dry run returned ${warned.size} warning(s) and warnings-as-errors is set; nothing was applied: ${[...warned][0]}`,
       { details: [...warned] }
     )
-  return { plan, options, warned, dryRunMs, oldIsolation }
+  return { plan, options, warned, dryRunMs, oldIsolation, upstream: planned.upstream }
 }
 
 /** Every Secret and ConfigMap a pod needs must exist, and none may be named for another environment. */
-async function checkConfigReferences({ client, config }: StageContext, planned: Planned): Promise<void> {
+async function checkConfigReferences(stage: StageContext, planned: Planned): Promise<void> {
+  const { client, config } = stage
   const { objects } = planned
-  const inManifests = new Set(
-    objects.filter(o => o.kind === 'Secret' || o.kind === 'ConfigMap').map(displayName)
-  )
+  // A Secret that a producer in the set will make (ExternalSecret, SealedSecret, Certificate) counts as
+  // present: apply waits for it to be made before the workloads (stage/apply.ts).
+  const inManifests = new Set([
+    ...objects.filter(o => o.kind === 'Secret' || o.kind === 'ConfigMap').map(displayName),
+    ...producedSecretNames(objects)
+  ])
   const inCluster = planned.namespaceExists
     ? await existingConfigNames(client, config.namespace).catch(
         rethrowForbidden('check that the Secrets and ConfigMaps the pods use exist')
       )
     : new Set<string>()
-  const problems = checkReferences(objects, findReferences(objects), {
-    inManifests,
-    inCluster,
-    environment: config.environment,
-    environmentNames: config.environmentNames
-  })
+  const problems = [
+    ...checkReferences(objects, findReferences(objects), {
+      inManifests,
+      inCluster,
+      environment: config.environment,
+      environmentNames: config.environmentNames
+    }),
+    ...foreignSecretSources(objects, config.environment, config.environmentNames).map(message => ({
+      code: 'CrossEnvironmentReference' as const,
+      message
+    }))
+  ]
   if (problems.length > 0) throw referenceError(problems)
+  await checkSecretReuse(stage, objects, planned.namespaceExists, planned.upstream)
 }
 
 /**

@@ -142,7 +142,8 @@ export function recordRelease(record: StageRecord, rendered: Rendered): void {
         checks: record.smoke.length,
         failed: record.smoke.filter(r => !r.passed).map(r => r.name)
       },
-      preDeploy: preDeployDurations(record)
+      preDeploy: preDeployDurations(record),
+      secretDigests: record.secretDigests
     })
   )
   const marked = rendered.config.mode === 'plan' ? { ...fitted, planned: true as const } : fitted
