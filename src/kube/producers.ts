@@ -22,6 +22,8 @@ import type { KubeResource, Readiness } from './status/types.js'
 
 export interface ProducerTarget extends SecretProducer {
   resource: ApiResource
+  /** Created by this stage: whatever its controller says is about this stage's spec. */
+  created: boolean
 }
 
 export interface ProducerWaitOptions {
@@ -63,7 +65,7 @@ async function askForSync(
   return {
     syncedBefore: status.syncedResourceVersion ?? '',
     failureBefore:
-      ready?.status === 'False'
+      ready?.status === 'False' && !target.created
         ? ready.reason && ready.message
           ? `${ready.reason}: ${ready.message}`
           : (ready.message ?? ready.reason)

@@ -31,8 +31,19 @@ export function isCustomResource(object: Pick<KubeObject, 'apiVersion'>): boolea
   return group.includes('.') && !group.endsWith('.k8s.io') && !group.endsWith('.kubernetes.io')
 }
 
-/** Custom resources that make a Secret: a migration may need it (its database password), so they come first. */
-const SECRET_PRODUCERS = ['ExternalSecret', 'SealedSecret', 'Certificate']
+/**
+ * Custom resources that make a Secret, and the stores and issuers they read: a migration may
+ * need the Secret (its database password), so they come first (stage/apply.ts waits for it).
+ */
+const SECRET_PRODUCERS = [
+  'ExternalSecret',
+  'SealedSecret',
+  'Certificate',
+  'SecretStore',
+  'ClusterSecretStore',
+  'Issuer',
+  'ClusterIssuer'
+]
 
 /**
  * Applied after the pre-deploy Jobs (stage/apply.ts): the workloads, and custom

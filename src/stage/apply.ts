@@ -105,7 +105,7 @@ async function waitForProducers(
 ): Promise<SecretData | undefined> {
   const targets: ProducerTarget[] = applied.flatMap(p => {
     const produced = producedSecretOf(p.object)
-    return produced ? [{ ...produced, resource: p.resource }] : []
+    return produced ? [{ ...produced, resource: p.resource, created: p.action === 'created' }] : []
   })
   if (targets.length === 0) return undefined
   return core.group(`Waiting for ${targets.length} Secret(s) that producers make`, () =>
