@@ -268,19 +268,19 @@ describe('refusals leave the cluster untouched and name the problem', () => {
     await createNamespace(namespace)
     const workspace = workspaceWith({
       'k.yaml': `${configMap('ok')}---
-apiVersion: external-secrets.io/v1beta1
-kind: ExternalSecret
-metadata: { name: db-credentials }
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: { name: shop }
 spec:
-  secretStoreRef: { name: vault, kind: SecretStore }
-  target: { name: db-credentials }
-  data: [{ secretKey: password, remoteRef: { key: db, property: password } }]
+  scaleTargetRef: { name: shop }
+  triggers: [{ type: cpu, metadata: { value: '60' } }]
 `
     })
+    // The test cluster runs External Secrets, sealed-secrets and cert-manager (test/cluster/operators.sh), not KEDA.
     const run = await stage({ manifests: 'k.yaml', environment: 'dev', namespace }, workspace)
     expect(run.outputs['failure-reason']).toBe('PreflightFailed')
     expect(run.stdout).toContain(
-      'ExternalSecret/db-credentials: the cluster has no kind ExternalSecret in external-secrets.io/v1beta1: its CustomResourceDefinition externalsecrets.external-secrets.io is not installed, which External Secrets Operator installs'
+      'ScaledObject/shop: the cluster has no kind ScaledObject in keda.sh/v1alpha1: its CustomResourceDefinition scaledobjects.keda.sh is not installed, which KEDA installs'
     )
     expect(await configMapNames(namespace)).toEqual([])
   })
