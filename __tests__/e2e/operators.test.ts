@@ -27,6 +27,7 @@ import {
   shopDeployment
 } from '../support/real-node.js'
 import { sealSecret } from '../support/sealed-secrets.js'
+import { deployerKubeconfig, documentedRole } from '../support/rbac.js'
 
 const custom = () => testKubeConfig().makeApiClient(CustomObjectsApi)
 const ESO = { group: 'external-secrets.io', version: 'v1' }
@@ -313,5 +314,46 @@ describe('a dev secret in production', () => {
     })
     expect(failureLine(fixed)).toBe('')
     expect(fixed.stdout).toContain('Secret values: 1 compared with staging by keyed digest, none the same')
+  })
+})
+
+describe('with only the Role the README documents', () => {
+  it('an ExternalSecret and a Certificate of a ClusterIssuer it may not read: the first deploy passes', async () => {
+    const store = await fakeStore({ 'production/db-password': 'least-privilege-value' })
+    const namespace = uniqueName('ops-least')
+    namespaces.push(namespace)
+    const kubeconfig = await deployerKubeconfig(namespace, documentedRole(), 'production')
+    const run = await runAction(
+      {
+        manifests: 'secret.yaml,certificate.yaml,app.yaml',
+        environment: 'production',
+        namespace,
+        kubeconfig,
+        timeout: '60s'
+      },
+      {
+        workspace: workspaceWith({
+          'secret.yaml': externalSecret(store, 'db-credentials-production', {
+            DB_PASSWORD: 'production/db-password'
+          }),
+          'certificate.yaml': `apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: { name: shop-tls }
+spec:
+  secretName: shop-tls
+  dnsNames: [shop.example.test]
+  issuerRef: { kind: ClusterIssuer, name: selfsigned }
+`,
+          'app.yaml': shopDeployment({
+            container: `${envFrom('db-credentials-production')}          volumeMounts: [{ name: tls, mountPath: /tls }]\n`,
+            podSpec: '      volumes: [{ name: tls, secret: { secretName: shop-tls } }]\n'
+          })
+        }),
+        env: {}
+      }
+    )
+    expect(failureLine(run)).toBe('')
+    expect(run.outputs.result).toBe('success')
+    expect(run.stdout).toContain('Certificate/shop-tls (Secret shop-tls): issued')
   })
 })

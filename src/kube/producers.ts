@@ -15,6 +15,7 @@ import { displayName } from '../manifests/objects.js'
 import type { SecretProducer } from '../manifests/producers.js'
 import type { KubeObject } from '../manifests/types.js'
 import type { ApiResource, KubeClient } from './client.js'
+import { asKubeApiError } from './errors.js'
 import { dataOf, getOrNull, secretPath, type SecretData } from './existing.js'
 import { objectPath, withQuery } from './paths.js'
 import { issuerOf, producerReadiness, type ProducerFacts } from './status/producer.js'
@@ -85,7 +86,11 @@ async function readIssuer(
     issuer.kind === 'ClusterIssuer'
       ? `/apis/cert-manager.io/v1/clusterissuers/${encodeURIComponent(issuer.name)}`
       : `/apis/cert-manager.io/v1/namespaces/${encodeURIComponent(namespace)}/issuers/${encodeURIComponent(issuer.name)}`
-  return getOrNull<KubeResource>(client, path)
+  // A namespaced Role cannot grant reading ClusterIssuers: then only cert-manager's own conditions speak.
+  return getOrNull<KubeResource>(client, path).catch(error => {
+    if (asKubeApiError(error)?.status === 403) return undefined
+    throw error
+  })
 }
 
 export async function awaitProducedSecrets(
