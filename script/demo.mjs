@@ -154,16 +154,9 @@ try {
     // The platform team's part, before any stage runs: the namespace, labelled for its environment.
     k('create', 'namespace', namespace)
     k('label', 'namespace', namespace, `environment=${environment}`)
-    // Secrets are the operator's, not the repository's: they exist before the stage runs.
-    k(
-      'create',
-      'secret',
-      'generic',
-      `db-credentials-${environment}`,
-      '-n',
-      namespace,
-      `--from-literal=password=${environment}-not-a-real-password`
-    )
+    // Secret values are not the repository's: each overlay's ExternalSecret names where its database
+    // password lives (ClusterSecretStore shop-secrets, which test/cluster/operators.sh made with
+    // External Secrets' fake provider), and the stage waits for the operator to make the Secret.
     if (realNode) {
       // The test cluster sends pods to its KWOK nodes unless a namespace asks for the real one.
       k(

@@ -22,18 +22,14 @@ import { REPO_ROOT } from '../support/action.js'
 const namespaces: string[] = []
 afterAll(() => Promise.all(namespaces.map(deleteNamespace)))
 
-/** One namespace per environment, with the database secret an operator would have put there. */
+/**
+ * One namespace per environment. The database password comes from the overlay's ExternalSecret,
+ * which reads the test cluster's store (test/cluster/operators.sh).
+ */
 async function prepare(environment: string): Promise<string> {
   const namespace = uniqueName(`chain-${environment}`)
   namespaces.push(namespace)
   await core().createNamespace({ body: { metadata: { name: namespace, labels: { environment } } } })
-  await core().createNamespacedSecret({
-    namespace,
-    body: {
-      metadata: { name: `db-credentials-${environment}` },
-      stringData: { password: `${environment}-password` }
-    }
-  })
   return namespace
 }
 
@@ -94,7 +90,7 @@ describe('dev → staging → production', () => {
     })
     expect(devRelease.images).toEqual({ 'Deployment/shop:shop': 'ghcr.io/example/shop:1.4.0' })
     // Secret values never reach the release output.
-    expect(devRun.outputs['release-json']).not.toContain('dev-password')
+    expect(devRun.outputs['release-json']).not.toContain('dev-db-password')
 
     const stagingRun = await stage('staging', staging, { 'promote-from': devRun.outputs.release })
     expect(errorLine(stagingRun)).toBe('')

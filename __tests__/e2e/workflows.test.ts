@@ -13,7 +13,6 @@ import { randomBytes } from 'node:crypto'
 import { actBinary, removeActFiles, runAct, workflowRepository, type ActRun } from '../support/act.js'
 import {
   apps,
-  core,
   deleteNamespace,
   kubeconfigText,
   testKubeConfig,
@@ -40,15 +39,11 @@ beforeAll(async () => {
 
 const RELEASE_KEY = randomBytes(32).toString('hex')
 
-/** The operator's part before any workflow runs: the Secret the overlay reads and the entry Service. */
-async function prepare(namespace: string, environment: Environment): Promise<string> {
-  await core().createNamespacedSecret({
-    namespace,
-    body: {
-      metadata: { name: `db-credentials-${environment}` },
-      stringData: { password: `${environment}-not-a-real-password` }
-    }
-  })
+/**
+ * The operator's part before any workflow runs: the entry Service. The database password comes from
+ * the overlay's ExternalSecret, which reads the test cluster's store (test/cluster/operators.sh).
+ */
+async function prepare(namespace: string): Promise<string> {
   return entryService(namespace, 'shop')
 }
 
@@ -65,7 +60,7 @@ async function environments(): Promise<{
     namespace[environment] = name
     await realNodeNamespace(name, environment)
     vars[`${environment.toUpperCase()}_NAMESPACE`] = name
-    vars[`${environment.toUpperCase()}_URL`] = await prepare(name, environment)
+    vars[`${environment.toUpperCase()}_URL`] = await prepare(name)
   }
   return { vars, namespace }
 }
@@ -192,7 +187,7 @@ test('an exec-plugin login under act: an earlier step writes KUBECONFIG, the sta
   const namespace = uniqueName('wf-exec')
   namespaces.push(namespace)
   await deployerKubeconfig(namespace, documentedRole(), 'dev')
-  const url = await prepare(namespace, 'dev')
+  const url = await prepare(namespace)
   const cluster = testKubeConfig().getCurrentCluster()!
   const pluginLog = path.join(mkdtempSync(path.join(tmpdir(), 'kube-stage-plugin-')), 'calls')
   const repository = workflowRepository('__tests__/fixtures/workflows/exec-plugin-login.yml', [
