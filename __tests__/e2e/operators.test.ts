@@ -28,6 +28,7 @@ import {
 } from '../support/real-node.js'
 import { sealSecret } from '../support/sealed-secrets.js'
 import { deployerKubeconfig, documentedRole } from '../support/rbac.js'
+import { startFaultProxy } from '../support/fault-proxy.js'
 
 const custom = () => testKubeConfig().makeApiClient(CustomObjectsApi)
 const ESO = { group: 'external-secrets.io', version: 'v1' }
@@ -355,5 +356,52 @@ spec:
     expect(failureLine(run)).toBe('')
     expect(run.outputs.result).toBe('success')
     expect(run.stdout).toContain('Certificate/shop-tls (Secret shop-tls): issued')
+  })
+})
+
+describe('off when unused', () => {
+  it('a stage with no producer and no release-key reads no Secret and asks no operator; with one it does', async () => {
+    const proxy = await startFaultProxy()
+    const namespace = await namespaceFor('dev', false)
+    await core().createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'db-credentials-dev' }, stringData: { DB_PASSWORD: 'kept-by-hand' } }
+    })
+    const run = (files: Record<string, string>) =>
+      runAction(
+        {
+          manifests: Object.keys(files).join(','),
+          environment: 'dev',
+          namespace,
+          kubeconfig: proxy.kubeconfig
+        },
+        { workspace: workspaceWith(files) }
+      )
+    const operatorRequests = () =>
+      proxy.seen.filter(r =>
+        /\/secrets\/[^/?]+|externalsecrets|issuers|sealedsecrets|certificates/.test(r.path)
+      )
+    try {
+      const plain = await run({ 'app.yaml': deploymentYaml('shop', { env: envFrom('db-credentials-dev') }) })
+      expect(failureLine(plain)).toBe('')
+      expect(operatorRequests()).toEqual([])
+
+      const store = await fakeStore({ 'dev/token': 'x' })
+      const produced = await run({
+        'token.yaml': externalSecret(store, 'api-token', { TOKEN: 'dev/token' }),
+        'app.yaml': deploymentYaml('shop', {
+          env: envFrom('db-credentials-dev') + '            - secretRef: { name: api-token }\n'
+        })
+      })
+      expect(failureLine(produced)).toBe('')
+      expect(operatorRequests().map(r => `${r.method} ${r.path.split('?')[0]}`)).toEqual(
+        expect.arrayContaining([
+          `PATCH /apis/external-secrets.io/v1/namespaces/${namespace}/externalsecrets/api-token`,
+          `GET /api/v1/namespaces/${namespace}/secrets/api-token`
+        ])
+      )
+    } finally {
+      await proxy.close()
+    }
   })
 })
