@@ -62,6 +62,7 @@ key=$(
     (cd "$app_src" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0 |
       LC_ALL=C sort -z | xargs -0 sha256sum)
     sha256sum <"$here/images.sh"
+    sha256sum <"$here/oci.py"
     go version
     go env GOARCH GOAMD64
     sha256sum <"$BUSYBOX"
@@ -113,74 +114,33 @@ fi
 step "writing OCI archives ($("$BUSYBOX" 2>&1 | sed -n '1s/^\(BusyBox v[^ ]*\).*/\1/p'), $arch)"
 specs=()
 for spec in "${IMAGES[@]}"; do specs+=("$spec"); done
-# Python's tarfile rather than GNU tar: every entry's owner, mode and mtime is set here, so
-# the layer does not depend on the checkout's permissions, the umask or the tar version.
-python3 - "$stage" "$out" "$stage/shop" "$BUSYBOX" "$arch" "$APPLETS" "${specs[@]}" <<'PY'
-import gzip, hashlib, io, json, re, sys, tarfile
+# The layer and archives are written by oci.py (shared with sealed-secrets.sh's image).
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$here python3 - "$stage" "$out" "$stage/shop" "$BUSYBOX" "$arch" "$APPLETS" "${specs[@]}" <<'PY'
+import sys
+from oci import Layer, directory, read, regular, symlink, write_image
 
 stage, out, shop, busybox, arch, applets, *specs = sys.argv[1:]
 
-
-def tar(entries):
-    """A deterministic tar: entries sorted by name, root-owned unless said, mtime 0."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
-        for name, kind, mode, data, extra in sorted(entries, key=lambda e: e[0]):
-            info = tarfile.TarInfo(name)
-            info.type, info.mode, info.mtime = kind, mode, 0
-            info.uid = info.gid = extra.get("owner", 0)
-            info.uname = info.gname = ""
-            if kind == tarfile.SYMTYPE:
-                info.linkname = data
-                tf.addfile(info)
-            elif kind == tarfile.DIRTYPE:
-                tf.addfile(info)
-            else:
-                info.size = len(data)
-                tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def d(kind, mode, data=b"", **extra):
-    return kind, mode, data, extra
-
-
-def read(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def sha(data):
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def canonical(obj):
-    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
-
-
 APP_UID = 65532
 rootfs = {
-    "bin": d(tarfile.DIRTYPE, 0o755),
-    "bin/busybox": d(tarfile.REGTYPE, 0o755, read(busybox)),
-    "etc": d(tarfile.DIRTYPE, 0o755),
-    "etc/passwd": d(tarfile.REGTYPE, 0o644,
-                    f"root:x:0:0:root:/root:/bin/sh\napp:x:{APP_UID}:{APP_UID}:app:/home/app:/bin/sh\n".encode()),
-    "etc/group": d(tarfile.REGTYPE, 0o644, f"root:x:0:\napp:x:{APP_UID}:\n".encode()),
-    "home": d(tarfile.DIRTYPE, 0o755),
-    "home/app": d(tarfile.DIRTYPE, 0o755, owner=APP_UID),
-    "root": d(tarfile.DIRTYPE, 0o700),
-    "tmp": d(tarfile.DIRTYPE, 0o1777),
-    "usr": d(tarfile.DIRTYPE, 0o755),
-    "usr/local": d(tarfile.DIRTYPE, 0o755),
-    "usr/local/bin": d(tarfile.DIRTYPE, 0o755),
-    "usr/local/bin/shop": d(tarfile.REGTYPE, 0o755, read(shop)),
+    "bin": directory(),
+    "bin/busybox": regular(0o755, read(busybox)),
+    "etc": directory(),
+    "etc/passwd": regular(0o644,
+                          f"root:x:0:0:root:/root:/bin/sh\napp:x:{APP_UID}:{APP_UID}:app:/home/app:/bin/sh\n".encode()),
+    "etc/group": regular(0o644, f"root:x:0:\napp:x:{APP_UID}:\n".encode()),
+    "home": directory(),
+    "home/app": directory(owner=APP_UID),
+    "root": directory(0o700),
+    "tmp": directory(0o1777),
+    "usr": directory(),
+    "usr/local": directory(),
+    "usr/local/bin": directory(),
+    "usr/local/bin/shop": regular(0o755, read(shop)),
 }
 for applet in applets.split():
-    rootfs["bin/" + applet] = d(tarfile.SYMTYPE, 0o777, "busybox")
-layer_tar = tar([(name, *rest) for name, rest in rootfs.items()])
-# gzip with mtime 0 and no file name in its header (gzip -n): the same tar, the same bytes.
-layer = gzip.compress(layer_tar, compresslevel=6, mtime=0)
-layer_desc = {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": sha(layer), "size": len(layer)}
+    rootfs["bin/" + applet] = symlink("busybox")
+layer = Layer(rootfs)
 
 PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 lines = []
@@ -196,45 +156,10 @@ for spec in specs:
         run = {"Cmd": ["sh"], "Env": [PATH]}
     else:
         sys.exit(f"[images] FAILED: unknown image kind {kind!r} for {ref}")
-    config = canonical({
-        "architecture": arch,
-        "os": "linux",
-        "config": {**run, "User": f"{APP_UID}:{APP_UID}", "WorkingDir": "/"},
-        "rootfs": {"type": "layers", "diff_ids": [sha(layer_tar)]},
-        "history": [{"created_by": "test/cluster/images.sh: busybox-static and the fixture app"}],
-    })
-    manifest = canonical({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha(config), "size": len(config)},
-        "layers": [layer_desc],
-    })
-    # io.containerd.image.name is what `ctr images import` names the image by;
-    # org.opencontainers.image.ref.name is the layout spec's tag, for other tools.
-    index = canonical({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [{
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "digest": sha(manifest),
-            "size": len(manifest),
-            "platform": {"architecture": arch, "os": "linux"},
-            "annotations": {"io.containerd.image.name": ref, "org.opencontainers.image.ref.name": tag},
-        }],
-    })
-    blobs = {sha(b)[len("sha256:"):]: b for b in (layer, config, manifest)}
-    archive = tar(
-        [("oci-layout", *d(tarfile.REGTYPE, 0o644, b'{"imageLayoutVersion":"1.0.0"}')),
-         ("index.json", *d(tarfile.REGTYPE, 0o644, index)),
-         ("blobs", *d(tarfile.DIRTYPE, 0o755)),
-         ("blobs/sha256", *d(tarfile.DIRTYPE, 0o755))]
-        + [("blobs/sha256/" + h, *d(tarfile.REGTYPE, 0o644, b)) for h, b in blobs.items()]
-    )
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", ref) + ".tar"
-    with open(f"{stage}/{name}", "wb") as f:
-        f.write(archive)
-    lines.append(f"{ref} {sha(manifest)} {out}/{name}\n")
-    print(f"[images] {ref} {sha(manifest)}", file=sys.stderr)
+    line = write_image(stage, out, ref, arch, {**run, "User": f"{APP_UID}:{APP_UID}", "WorkingDir": "/"}, layer,
+                       "test/cluster/images.sh: busybox-static and the fixture app")
+    lines.append(line)
+    print(f"[images] {ref} {line.split()[1]}", file=sys.stderr)
 
 with open(f"{stage}/images.txt", "w") as f:
     f.writelines(lines)
