@@ -202,6 +202,47 @@ spec:
   })
 })
 
+describe('rollback', () => {
+  it('a failing update that changed an ExternalSecret gives it its previous spec back, and the old value returns', async () => {
+    const store = await fakeStore({ 'dev/db-connected': 'true', 'dev/db-connected-v2': 'false' })
+    const namespace = await namespaceFor('dev')
+    const url = await entryService(namespace, 'shop')
+    const good = await stage(namespace, 'dev', {
+      'secret.yaml': externalSecret(store, 'db-credentials-dev', { DB_CONNECTED: 'dev/db-connected' }),
+      'app.yaml': shopDeployment({ container: envFrom('db-credentials-dev') })
+    })
+    expect(failureLine(good)).toBe('')
+
+    const broken = await stage(namespace, 'dev', {
+      'secret.yaml': externalSecret(store, 'db-credentials-dev', { DB_CONNECTED: 'dev/db-connected-v2' }),
+      'app.yaml': shopDeployment({
+        container: envFrom('db-credentials-dev'),
+        env: { EXIT_CODE: '1', EXIT_MESSAGE: 'FATAL: cannot reach the database' }
+      })
+    })
+    expect(broken.outputs['failure-reason']).toBe('CrashLoop')
+    expect(broken.outputs['rolled-back']).toBe('true')
+    expect(broken.stdout).toContain('ExternalSecret/db-credentials-dev')
+    const restored = (await custom().getNamespacedCustomObject({
+      ...ESO,
+      plural: 'externalsecrets',
+      namespace,
+      name: 'db-credentials-dev'
+    })) as { spec: { data: { remoteRef: { key: string } }[] } }
+    expect(restored.spec.data[0].remoteRef.key).toBe('dev/db-connected')
+    // Its controller makes the old Secret again, and the restored pods answer with it.
+    const until = Date.now() + 15_000
+    let value = ''
+    while (value !== 'true' && Date.now() < until) {
+      const secret = await core().readNamespacedSecret({ name: 'db-credentials-dev', namespace })
+      value = Buffer.from(secret.data?.DB_CONNECTED ?? '', 'base64').toString()
+      if (value !== 'true') await new Promise(resolve => setTimeout(resolve, 300))
+    }
+    expect(value).toBe('true')
+    expect(await getJson(`${url}/api/db-status`)).toEqual({ connected: true })
+  })
+})
+
 describe('a producer that cannot produce fails fast with its controller reason, no workload written', () => {
   const cases: [string, (namespace: string) => Promise<Record<string, string>>, RegExp][] = [
     [

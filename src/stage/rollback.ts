@@ -12,6 +12,8 @@ import * as core from '@actions/core'
 import { formatDuration } from '../duration.js'
 import type { PlannedObject } from '../kube/apply.js'
 import { configRollbackTargets, restoreConfig, rollBack, rollbackTargets } from '../kube/rollback.js'
+import { awaitProducedSecrets } from '../kube/producers.js'
+import { producedSecretOf } from '../manifests/producers.js'
 import { isIsolationPolicy } from '../kube/isolation/policy.js'
 import { findIsolationPolicy } from '../kube/namespace.js'
 import { describeTimeout } from '../kube/status/index.js'
@@ -68,10 +70,25 @@ async function restore(
     return
   }
   await core.group(
-    `Rolling back ${targets.length} workload(s) and ${configs.length} ConfigMap(s) and Secret(s)`,
+    `Rolling back ${targets.length} workload(s) and ${configs.length} ConfigMap(s), Secret(s) and Secret producer(s)`,
     async () => {
       // Configuration first: the restored pods must start with the previous release's configuration.
       const configResult = await restoreConfig(client, configs, config.fieldManager)
+      // A restored producer makes its previous Secret again: the restored pods wait for it.
+      const producers = configs.flatMap(p => {
+        const produced = producedSecretOf(p.live!)
+        return produced && !configResult.failed.some(f => f.startsWith(`${displayName(p.object)}:`))
+          ? [{ ...produced, resource: p.resource, created: false }]
+          : []
+      })
+      if (producers.length > 0)
+        await awaitProducedSecrets(client, producers, {
+          timeoutMs: Math.min(config.timeoutMs, ROLLBACK_WAIT_MS),
+          log: info,
+          syncManager: `${config.fieldManager}-sync`
+        }).catch((error: Error) =>
+          configResult.failed.push(`the restored producers' Secrets: ${error.message}`)
+        )
       const result = await rollBack(client, targets, config.fieldManager)
       result.failed.push(...configResult.failed)
       const restored = [...configResult.restored, ...result.restored.map(r => displayName(r.object))]
