@@ -204,6 +204,12 @@ if [ "$real_node" != off ]; then
   # NetworkPolicy enforced on the real node (network.sh), once its Node object exists.
   "$here/network.sh" start "$state" real-node 10.96.0.0/16 || fail kube-router "NetworkPolicy enforcement did not start"
 fi
+# The operators that make users' Secrets (operators.sh: External Secrets, cert-manager, on this host;
+# sealed-secrets.sh: its controller needs in-cluster configuration, so a pod on the real node).
+"$here/operators.sh" start "$state" || fail operators "the operators did not start"
+if [ "$real_node" != off ]; then
+  "$here/sealed-secrets.sh" start "$state" || fail sealed-secrets "the sealed-secrets controller did not start"
+fi
 wait_for kube-controller-manager 60 "${kubectl[@]}" get serviceaccount default -n default
 
 version=$(curl_api /version | sed -n 's/.*"gitVersion": "\(.*\)".*/\1/p')
