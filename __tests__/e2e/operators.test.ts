@@ -252,7 +252,7 @@ describe('a producer that cannot produce fails fast with its controller reason, 
           DB_CONNECTED: 'dev/db-connected'
         })
       }),
-      /ExternalSecret\/db-credentials-dev \(Secret db-credentials-dev\) was not made: the External Secrets controller cannot sync it: SecretSyncedError/
+      /ExternalSecret\/db-credentials-dev \(Secret db-credentials-dev\) was not made: the External Secrets controller cannot sync it: SecretSyncedError: could not get secret data from provider \(error processing spec\.data\[0\] \(key: dev\/db-connected\), err: Secret does not exist\)/
     ],
     [
       'a SealedSecret sealed for another namespace',

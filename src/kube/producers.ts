@@ -113,14 +113,20 @@ export async function awaitProducedSecrets(
     const pendingSecrets = new Set(pending.map(t => t.secret))
     const judged = await Promise.all(pending.map(t => judge(client, t, baselines.get(t), pendingSecrets)))
     const stillPending: ProducerTarget[] = []
+    const failure = judged.findIndex(j => j.readiness.state === 'Failed')
+    if (failure >= 0) {
+      const target = pending[failure]
+      const detail = await controllerWarning(client, target)
+      throw new StageError(
+        'SecretNotProduced',
+        `${displayName(target.producer)} (Secret ${target.secret}) was not made: ${judged[failure].readiness.message}${
+          detail ? ` (${detail})` : ''
+        }; no workload was applied`
+      )
+    }
     judged.forEach(({ readiness, data }, i) => {
       const target = pending[i]
       const name = `${displayName(target.producer)} (Secret ${target.secret})`
-      if (readiness.state === 'Failed')
-        throw new StageError(
-          'SecretNotProduced',
-          `${name} was not made: ${readiness.message}; no workload was applied`
-        )
       if (data) {
         produced.set(target.secret, data)
         options.log(`${name}: ${readiness.message}`)
@@ -144,6 +150,35 @@ export async function awaitProducedSecrets(
       )
     await new Promise(resolve => setTimeout(resolve, options.intervalMs ?? 500))
   }
+}
+
+interface EventItem {
+  type?: string
+  message?: string
+  lastTimestamp?: string
+  eventTime?: string
+  metadata?: { creationTimestamp?: string }
+}
+
+/**
+ * External Secrets writes the same condition for every failure ("could not get secret data from
+ * provider"); what went wrong (the key missing, the store not ready or not found) is only in its
+ * newest Warning event. Undefined when there is none or events may not be read.
+ */
+async function controllerWarning(client: KubeClient, target: ProducerTarget): Promise<string | undefined> {
+  if (target.kind !== 'ExternalSecret') return undefined
+  const { namespace = '', name } = target.producer.metadata
+  const selector = `involvedObject.kind=ExternalSecret,involvedObject.name=${name}`
+  const path = withQuery(`/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, {
+    fieldSelector: selector
+  })
+  const events = await client.getJson<{ items?: EventItem[] }>(path).catch(() => undefined)
+  const when = (e: EventItem) => e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? ''
+  const newest = (events?.items ?? [])
+    .filter(e => e.type === 'Warning' && e.message)
+    .sort((a, b) => when(a).localeCompare(when(b)))
+    .pop()
+  return newest?.message
 }
 
 async function judge(
