@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Starts a real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler, KWOK (which plays the kubelets of
-# fake nodes, for scale and scripted misbehaviour) and one real node (node.sh:
-# containerd, runc, CNI bridge, kubelet, kube-proxy) where containers really run.
-# Builds the binaries and images first if they are not cached. Writes
+# fake nodes, for scale and scripted misbehaviour), one real node (node.sh:
+# containerd, runc, CNI bridge, kubelet, kube-proxy) where containers really run,
+# with NetworkPolicy enforced (network.sh), admission webhooks (webhook.sh), and the
+# operators that make Secrets (operators.sh: External Secrets, cert-manager;
+# sealed-secrets.sh). Builds the binaries and images first if they are not cached. Writes
 # $KUBE_STAGE_CLUSTER_DIR/kubeconfig (default .cluster/).
 # KUBE_STAGE_REAL_NODE: required (default: the start fails without it), optional
 # (the demo: go on with KWOK only and say why), off.
@@ -205,11 +207,8 @@ if [ "$real_node" != off ]; then
   "$here/network.sh" start "$state" real-node 10.96.0.0/16 || fail kube-router "NetworkPolicy enforcement did not start"
 fi
 # The operators that make users' Secrets (operators.sh: External Secrets, cert-manager, on this host;
-# sealed-secrets.sh: its controller needs in-cluster configuration, so a pod on the real node).
+# sealed-secrets.sh, below: its controller needs in-cluster configuration, so a pod on the real node).
 "$here/operators.sh" start "$state" || fail operators "the operators did not start"
-if [ "$real_node" != off ]; then
-  "$here/sealed-secrets.sh" start "$state" || fail sealed-secrets "the sealed-secrets controller did not start"
-fi
 wait_for kube-controller-manager 60 "${kubectl[@]}" get serviceaccount default -n default
 
 version=$(curl_api /version | sed -n 's/.*"gitVersion": "\(.*\)".*/\1/p')
@@ -217,6 +216,7 @@ if [ "$real_node" != off ]; then
   kubelet_version=$("${kubectl[@]}" get node real-node -o jsonpath='{.status.nodeInfo.kubeletVersion} {.status.nodeInfo.containerRuntimeVersion}')
   step "real node Ready: real-node, kubelet $kubelet_version"
   echo ready >"$state/real-node"
+  "$here/sealed-secrets.sh" start "$state" || fail sealed-secrets "the sealed-secrets controller did not start"
   node_summary="$nodes KWOK nodes and 1 real node (NetworkPolicy enforced by kube-router)"
 else
   node_summary="$nodes KWOK nodes, no real node"
