@@ -11,13 +11,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { actBinary, removeActFiles, runAct, workflowRepository, type ActRun } from '../support/act.js'
-import {
-  apps,
-  deleteNamespace,
-  kubeconfigText,
-  testKubeConfig,
-  uniqueName
-} from '../support/cluster.js'
+import { apps, deleteNamespace, kubeconfigText, testKubeConfig, uniqueName } from '../support/cluster.js'
 import { entryService, getJson, realNodeNamespace, requireRealNode } from '../support/real-node.js'
 import { deployerKubeconfig, documentedRole } from '../support/rbac.js'
 
