@@ -7,6 +7,8 @@
  * fast with its controller's reason, before any workload; a value rotated in the
  * store rolls the pods; and production refuses a dev remote key, and a value
  * staging used, before any workload is written.
+ * Over 400 lines: every case shares the store, stage and namespace helpers above, and
+ * the operators' cases are one story (first deploy, failure, rotation, rollback, refusals).
  */
 import { CustomObjectsApi } from '@kubernetes/client-node'
 import {
