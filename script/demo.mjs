@@ -186,7 +186,7 @@ try {
   }
   const smoke = environment => ({
     'smoke-url': urls[environment],
-    'smoke-tests': 'examples/app/smoke-checks.yaml',
+    'smoke-checks': 'examples/app/smoke-checks.yaml',
     'environment-url': urls[environment]
   })
 

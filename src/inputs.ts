@@ -104,6 +104,8 @@ export interface StageConfig {
   /** Secret keys ("key" or "secret/key") whose value may be the same in every environment. */
   sharedSecretKeys: string[]
   github: GitHubContext
+  /** Old names of renamed inputs that this run set (RENAMED_INPUTS): each gets a warning. */
+  renamedInputs: string[]
 }
 
 export const DEFAULT_ENVIRONMENT_NAMES = [
@@ -291,7 +293,37 @@ function helmInput(read: InputReader): HelmInput | undefined {
   return { chart, release: dnsLabel('helm-release', name, 'Helm release name'), values, set }
 }
 
-export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): StageConfig {
+/** Inputs renamed since v0: the old name still works, with a warning (README, "Renamed inputs"). */
+export const RENAMED_INPUTS: Readonly<Record<string, string>> = {
+  'smoke-tests': 'smoke-checks',
+  deployment: 'github-deployment'
+}
+
+/**
+ * A reader that answers a renamed input's new name from its old one when only the old one is
+ * set, and records that it did; both set is a mistake worth stopping for.
+ */
+function readingRenamed(read: InputReader, used: string[]): InputReader {
+  const oldNames = new Map(Object.entries(RENAMED_INPUTS).map(([old, current]) => [current, old]))
+  return name => {
+    const old = oldNames.get(name)
+    const value = read(name)
+    if (!old) return value
+    const oldValue = read(old)
+    if (!oldValue.trim()) return value
+    if (value.trim())
+      throw new StageError(
+        'InvalidInput',
+        `Inputs ${old} and ${name} are both set: ${old} is the old name of ${name}; keep only ${name}.`
+      )
+    used.push(old)
+    return oldValue
+  }
+}
+
+export function readStageConfig(readInput: InputReader, env: NodeJS.ProcessEnv): StageConfig {
+  const renamedInputs: string[] = []
+  const read = readingRenamed(readInput, renamedInputs)
   const environment = dnsLabel('environment', required(read, 'environment'), 'environment name')
   const manifests = read('manifests').trim()
   const kustomize = listInput(read, 'kustomize') ?? []
@@ -331,13 +363,13 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     images: optional(read, 'images'),
     environmentNames: listInput(read, 'environment-names') ?? DEFAULT_ENVIRONMENT_NAMES,
     environmentUrl: urlInput(read, 'environment-url'),
-    deployment: choiceInput(read, 'deployment', ['auto', 'create', 'off'] as const, 'auto'),
+    deployment: choiceInput(read, 'github-deployment', ['auto', 'create', 'off'] as const, 'auto'),
     githubToken: optional(read, 'github-token'),
     promoteFrom: optional(read, 'promote-from'),
     requirePromotionFrom: optional(read, 'require-promotion-from'),
     releaseKey: releaseKeyInput(read),
     smokeUrl: urlInput(read, 'smoke-url'),
-    smokeTests: optional(read, 'smoke-tests'),
+    smokeTests: optional(read, 'smoke-checks'),
     smokeSecrets: listInput(read, 'smoke-secrets') ?? [],
     smokeCaFile: optional(read, 'smoke-ca-file'),
     smokeInsecure: booleanInput(read, 'smoke-insecure', false),
@@ -347,6 +379,7 @@ export function readStageConfig(read: InputReader, env: NodeJS.ProcessEnv): Stag
     // Declared differences add to the defaults: declaring nodePorts must not start comparing replicas.
     parityExpected: [...new Set([...DEFAULT_PARITY_EXPECTED, ...(listInput(read, 'parity-expected') ?? [])])],
     sharedSecretKeys: listInput(read, 'shared-secret-keys') ?? [],
-    github: githubContext(env)
+    github: githubContext(env),
+    renamedInputs
   }
 }

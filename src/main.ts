@@ -10,12 +10,12 @@
  */
 import * as core from '@actions/core'
 import { startEarly } from './concurrency.js'
-import { readStageConfig } from './inputs.js'
+import { readStageConfig, RENAMED_INPUTS } from './inputs.js'
 import { inputCredentials, rememberSecrets } from './secrets.js'
 import type { GitHubDeployment } from './report/github-deployment.js'
 import { newStageRecord } from './report/record.js'
 import { apply } from './stage/apply.js'
-import { connect, type StageContext } from './stage/context.js'
+import { connect, warn, type StageContext } from './stage/context.js'
 import { releaseStageLease } from './stage/lease.js'
 import { load, plan, type Planned } from './stage/plan.js'
 import { preflight } from './stage/preflight.js'
@@ -40,6 +40,11 @@ export async function run(): Promise<void> {
     const config = readStageConfig(name => core.getInput(name), process.env)
     rememberSecrets(inputCredentials(config, process.env))
     describeStage(record, config)
+    for (const old of config.renamedInputs)
+      warn(
+        record,
+        `Input ${old} is now called ${RENAMED_INPUTS[old]}: the old name still works, but rename it in your workflow.`
+      )
     deployment = await openDeployment(config, record)
 
     // plan: the workspace's manifests and checks first, then what the cluster decides. The

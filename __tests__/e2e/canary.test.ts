@@ -123,7 +123,7 @@ checks:
       kubeconfig,
       timeout: '30s',
       'smoke-url': url,
-      'smoke-tests': 'smoke.yaml',
+      'smoke-checks': 'smoke.yaml',
       'smoke-secrets': 'CANARY'
     },
     { workspace: workspaceWith({ 'app.yaml': manifests, 'smoke.yaml': smoke }), env: { CANARY } }

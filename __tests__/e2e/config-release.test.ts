@@ -57,7 +57,7 @@ function stage(namespace: string, url: string, manifests: string, smoke: string)
       namespace,
       timeout: '60s',
       'smoke-url': url,
-      'smoke-tests': 'smoke.yaml'
+      'smoke-checks': 'smoke.yaml'
     },
     {
       workspace: workspaceWith({ 'app.yaml': manifests, 'smoke.yaml': smoke }),

@@ -47,7 +47,7 @@ function stage(namespace: string, url: string, values: string[], version: string
       'helm-chart': CHART,
       'helm-values': values.map(v => `${CHART}/${v}`).join('\n'),
       'smoke-url': url,
-      'smoke-tests': VERSION_CHECK(version)
+      'smoke-checks': VERSION_CHECK(version)
     },
     { env: withClusterTools({ KUBECONFIG: kubeconfigPath() }) }
   )

@@ -97,7 +97,7 @@ function isolatedStage(
       isolate: 'true',
       timeout: '90s',
       'smoke-url': url,
-      'smoke-tests':
+      'smoke-checks':
         'defaults: { timeout: 20s, interval: 500ms }\nchecks:\n  - { name: health, path: /healthz }\n',
       ...inputs
     },

@@ -7,7 +7,13 @@
  */
 import { core, deleteNamespace, testKubeConfig, uniqueName } from '../support/cluster.js'
 import { runAction, type ActionRun } from '../support/action.js'
-import { deployerKubeconfig, documentedRole } from '../support/rbac.js'
+import {
+  bindClusterRole,
+  deployerKubeconfig,
+  documentedClusterExtras,
+  documentedRole
+} from '../support/rbac.js'
+import { namespaceExists } from '../support/cluster.js'
 import { workspaceWith } from '../support/workspace.js'
 import { entryService, getJson, requireRealNode, shopImage } from '../support/real-node.js'
 
@@ -56,7 +62,7 @@ function stage(namespace: string, kubeconfig: string, app: string, url: string):
       kubeconfig,
       timeout: '60s',
       'smoke-url': url,
-      'smoke-tests': 'smoke.yaml'
+      'smoke-checks': 'smoke.yaml'
     },
     { workspace: workspaceWith({ 'app.yaml': app, 'smoke.yaml': smoke }), env: {} }
   )
@@ -127,4 +133,46 @@ it("a Role without the rule for the stage's Lease fails with Forbidden before an
   expect(message).toContain('apiGroups: ["coordination.k8s.io"]')
   const configMaps = await core().listNamespacedConfigMap({ namespace })
   expect(configMaps.items.map(c => c.metadata?.name)).not.toContain('shop-config')
+})
+
+it('a namespace the stage created goes again when a later check fails; a refused delete is said as refused', async () => {
+  const home = uniqueName('least')
+  namespaces.push(home)
+  const kubeconfig = await deployerKubeconfig(home, documentedRole())
+  const extras = documentedClusterExtras()
+  const withoutDelete = {
+    ...extras,
+    rules: extras.rules!.map(rule =>
+      rule.resources?.includes('namespaces')
+        ? { ...rule, verbs: rule.verbs.filter(v => v !== 'delete') }
+        : rule
+    )
+  }
+  // The Role covers only its own namespace: in the new one the stage's Lease is refused, after it made the namespace.
+  const run = async () => {
+    const target = uniqueName('least-new')
+    namespaces.push(target)
+    const result = await stage(target, kubeconfig, shop('1.0.0'), 'http://127.0.0.1:1')
+    return { target, result }
+  }
+  let unbind = await bindClusterRole(home, uniqueName('extras-no-delete'), withoutDelete)
+  try {
+    const { target, result } = await run()
+    expect(result.outputs['failure-reason']).toBe('Forbidden')
+    expect(result.stdout).toContain(
+      `Namespace ${target}, created for the dry run that failed, could not be removed again: deleting it was refused (forbidden): grant delete on namespaces (examples/rbac/cluster-extras.yaml), or delete it yourself`
+    )
+    expect(result.durationMs).toBeLessThan(30_000)
+  } finally {
+    await unbind()
+  }
+  unbind = await bindClusterRole(home, uniqueName('extras'), extras)
+  try {
+    const { target, result } = await run()
+    expect(result.outputs['failure-reason']).toBe('Forbidden')
+    expect(result.stdout).toContain(`Deleted namespace ${target} again: the dry run failed`)
+    expect(await namespaceExists(target)).toBe(false)
+  } finally {
+    await unbind()
+  }
 })

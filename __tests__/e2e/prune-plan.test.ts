@@ -106,7 +106,7 @@ function stage(
       namespace,
       timeout: '60s',
       prune: 'true',
-      ...(options.smoke ? { 'smoke-tests': 'smoke.yaml' } : {}),
+      ...(options.smoke ? { 'smoke-checks': 'smoke.yaml' } : {}),
       ...inputs
     },
     {

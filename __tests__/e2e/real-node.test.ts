@@ -242,7 +242,7 @@ spec:
     expect: { json: [{ path: .success, equals: true }] }
 defaults: { timeout: 20s, interval: 500ms }
 `
-    const inputs = { 'smoke-url': url, 'smoke-tests': 'smoke.yaml' }
+    const inputs = { 'smoke-url': url, 'smoke-checks': 'smoke.yaml' }
     const good = await stage(namespace, { 'app.yaml': shop({ replicas: 2 }), 'smoke.yaml': smoke }, inputs)
     expect(failureLine(good)).toBe('')
     expect(good.outputs.result).toBe('success')
@@ -255,7 +255,7 @@ defaults: { timeout: 20s, interval: 500ms }
         'app.yaml': shop({ replicas: 2, version: '2.0.0', env: { DB_CONNECTED: 'false' } }),
         'smoke.yaml': smoke
       },
-      { ...inputs, 'smoke-tests': 'smoke.yaml' }
+      { ...inputs, 'smoke-checks': 'smoke.yaml' }
     )
     expect(broken.outputs['failure-reason']).toBe('SmokeFailed')
     expect(broken.outputs['rolled-back']).toBe('true')

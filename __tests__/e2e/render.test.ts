@@ -55,7 +55,7 @@ it('deploys a Kustomize overlay: rendered, applied, ready and smoke tested', asy
     namespace,
     kustomize: `${FIXTURES}/kustomize/overlays/staging`,
     'smoke-url': url,
-    'smoke-tests': VERSION_CHECK('1.4.0')
+    'smoke-checks': VERSION_CHECK('1.4.0')
   })
   expect(errorLine(run)).toBe('')
   expect(run.outputs.result).toBe('success')
@@ -78,7 +78,7 @@ it('deploys the example Helm chart with a values file and --set values', async (
     'helm-values': 'examples/helm/shop/values-staging.yaml',
     'helm-set': 'replicas=1\nconfig.FEATURE_NEW_CHECKOUT=off',
     'smoke-url': url,
-    'smoke-tests': VERSION_CHECK('1.4.0')
+    'smoke-checks': VERSION_CHECK('1.4.0')
   })
   expect(errorLine(run)).toBe('')
   expect(run.outputs.result).toBe('success')
@@ -101,7 +101,7 @@ it('finds the flag on in the staging overlay and off in the production one', asy
     namespace,
     kustomize: `${FIXTURES}/kustomize/overlays/staging`,
     'smoke-url': url,
-    'smoke-tests': VERSION_CHECK('1.4.0')
+    'smoke-checks': VERSION_CHECK('1.4.0')
   })
   expect(staging.outputs.result).toBe('success')
   const production = uniqueName('render-prod')

@@ -78,12 +78,25 @@ describe('GitHub deployment status from the bundle', () => {
     expect(run.summary).not.toContain('ghs_secret_token_value')
   })
 
-  it('creates no deployment and makes no request when deployment is off', async () => {
+  it('creates no deployment and makes no request when github-deployment is off', async () => {
+    const { run, github } = await stageWithGitHub(
+      { 'app.yaml': deploymentYaml('web') },
+      { 'github-deployment': 'off' }
+    )
+    expect(run.code).toBe(0)
+    expect(github.requests).toEqual([])
+    expect(run.stdout).not.toContain('is now called')
+  })
+
+  it('the old name of a renamed input (deployment) still works, with a warning naming the new one', async () => {
     const { run, github } = await stageWithGitHub(
       { 'app.yaml': deploymentYaml('web') },
       { deployment: 'off' }
     )
     expect(run.code).toBe(0)
     expect(github.requests).toEqual([])
+    expect(run.stdout).toContain(
+      '::warning::Input deployment is now called github-deployment: the old name still works, but rename it in your workflow.'
+    )
   })
 })

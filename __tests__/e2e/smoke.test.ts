@@ -50,7 +50,7 @@ async function stage(
       namespace,
       timeout: '60s',
       'smoke-url': smokeUrl,
-      'smoke-tests': 'smoke.yaml',
+      'smoke-checks': 'smoke.yaml',
       'smoke-secrets': 'API_TOKEN'
     },
     {
@@ -118,7 +118,7 @@ it('runs jq assertions through the bundle: one passes, one fails, one that never
       timeout: '60s',
       rollback: 'false',
       'smoke-url': app,
-      'smoke-tests': 'smoke.yaml'
+      'smoke-checks': 'smoke.yaml'
     },
     {
       workspace: workspaceWith({

@@ -45,7 +45,7 @@ it('compiles jq expressions in the bundled worker: the first passes, the second 
       environment: 'staging',
       namespace: 'jq-bundle',
       'smoke-url': 'http://127.0.0.1:9',
-      'smoke-tests': 'smoke.yaml'
+      'smoke-checks': 'smoke.yaml'
     },
     { workspace, env: { KUBECONFIG: `${workspace}/kubeconfig.yaml` }, timeoutMs: 60_000 }
   )

@@ -4,7 +4,7 @@
  * holding only that account's token. The Role is the README's
  * (examples/rbac/stage-role.yaml) unless a test trims it.
  */
-import { RbacAuthorizationV1Api, type V1Role } from '@kubernetes/client-node'
+import { RbacAuthorizationV1Api, type V1ClusterRole, type V1Role } from '@kubernetes/client-node'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
@@ -14,6 +14,30 @@ import { realNodeNamespace } from './real-node.js'
 
 export const documentedRole = () =>
   parse(readFileSync(path.join(REPO_ROOT, 'examples/rbac/stage-role.yaml'), 'utf8')) as V1Role
+
+export const documentedClusterExtras = () =>
+  parse(readFileSync(path.join(REPO_ROOT, 'examples/rbac/cluster-extras.yaml'), 'utf8')) as V1ClusterRole
+
+/** Binds a ClusterRole (made under `name`) to the deployer of `namespace`; returns a function undoing both. */
+export async function bindClusterRole(
+  namespace: string,
+  name: string,
+  role: V1ClusterRole
+): Promise<() => Promise<void>> {
+  const rbac = testKubeConfig().makeApiClient(RbacAuthorizationV1Api)
+  await rbac.createClusterRole({ body: { ...role, metadata: { name } } })
+  await rbac.createClusterRoleBinding({
+    body: {
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace }]
+    }
+  })
+  return async () => {
+    await rbac.deleteClusterRoleBinding({ name }).catch(() => undefined)
+    await rbac.deleteClusterRole({ name }).catch(() => undefined)
+  }
+}
 
 /**
  * A namespace made and labelled by the platform team, a ServiceAccount bound to

@@ -7,12 +7,15 @@ import { readFileSync } from 'node:fs'
 import { parseDocument } from 'yaml'
 import { stageOutputs } from '../../src/report/outputs.js'
 import { newStageRecord } from '../../src/report/record.js'
-import { readStageConfig } from '../../src/inputs.js'
+import { readStageConfig, RENAMED_INPUTS } from '../../src/inputs.js'
 import { FAILURE_CODES } from '../../src/errors.js'
 
 interface ActionSpec {
   runs: { using: string; main: string }
-  inputs: Record<string, { description: string; required?: boolean; default?: string }>
+  inputs: Record<
+    string,
+    { description: string; required?: boolean; default?: string; deprecationMessage?: string }
+  >
   outputs: Record<string, { description: string }>
 }
 
@@ -56,9 +59,38 @@ describe('action.yml', () => {
   })
 })
 
+/** Inputs under their current names; renamed ones keep their old name as a deprecated alias. */
+const currentInputs = Object.entries(action.inputs).filter(([, spec]) => !spec.deprecationMessage)
+
+describe('renamed inputs', () => {
+  it('each old name is declared deprecated in action.yml, naming its new name, which exists', () => {
+    for (const [old, current] of Object.entries(RENAMED_INPUTS)) {
+      expect(action.inputs[old]?.deprecationMessage).toContain(current)
+      expect(action.inputs[current]?.deprecationMessage).toBeUndefined()
+    }
+    const deprecated = Object.entries(action.inputs).filter(([, spec]) => spec.deprecationMessage)
+    expect(deprecated.map(([name]) => name).sort()).toEqual(Object.keys(RENAMED_INPUTS).sort())
+  })
+
+  it('the old name still sets the input and is reported; both names at once is refused', () => {
+    const values: Record<string, string> = {
+      manifests: 'k8s/',
+      environment: 'dev',
+      'smoke-tests': 'checks.yaml'
+    }
+    const config = readStageConfig(name => values[name] ?? '', {})
+    expect(config.smokeTests).toBe('checks.yaml')
+    expect(config.renamedInputs).toEqual(['smoke-tests'])
+    values['smoke-checks'] = 'other.yaml'
+    expect(() => readStageConfig(name => values[name] ?? '', {})).toThrow(
+      'Inputs smoke-tests and smoke-checks are both set: smoke-tests is the old name of smoke-checks; keep only smoke-checks.'
+    )
+  })
+})
+
 describe('README', () => {
-  it('lists the inputs of action.yml, in its order', () => {
-    expect(tableNames('Inputs')).toEqual(Object.keys(action.inputs))
+  it('lists the inputs of action.yml, in its order, each once under its current name', () => {
+    expect(tableNames('Inputs')).toEqual(currentInputs.map(([name]) => name))
   })
 
   it('lists the outputs of action.yml, in its order', () => {
@@ -78,7 +110,7 @@ describe('README', () => {
 
   it('gives the same required flags and defaults as action.yml', () => {
     const section = readme.split(/^## /m).find(s => s.startsWith('Inputs'))!
-    for (const [name, spec] of Object.entries(action.inputs)) {
+    for (const [name, spec] of currentInputs) {
       const row = section.split('\n').find(line => line.startsWith(`| \`${name}\` |`))!
       const [, required, defaultCell] = row.split(' | ')
       expect(`${name}: ${required}`).toBe(`${name}: ${spec.required ? 'yes' : 'no'}`)

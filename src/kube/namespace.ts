@@ -53,7 +53,20 @@ export function namespaceManifest(name: string, environment: string): KubeObject
  */
 export async function deleteNamespace(client: KubeClient, name: string, timeoutMs: number): Promise<boolean> {
   const path = `/api/v1/namespaces/${encodeURIComponent(name)}`
-  await client.send('DELETE', path).catch(() => undefined)
+  // A refusal (no delete on namespaces) is said as such, not waited out as "still terminating".
+  const refused = await client.send('DELETE', path).then(
+    () => undefined,
+    (error: unknown) => error
+  )
+  if (refused && asKubeApiError(refused)?.status !== 404) {
+    const forbidden = asKubeApiError(refused)?.status === 403
+    throw new Error(
+      forbidden
+        ? `deleting it was refused (forbidden): grant delete on namespaces (examples/rbac/cluster-extras.yaml), or delete it yourself`
+        : `deleting it failed: ${(refused as Error).message}`,
+      { cause: refused }
+    )
+  }
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (!(await readNamespace(client, name)).exists) return true

@@ -10,7 +10,7 @@ export { prepareSmokeSpec } from './spec.js'
 export type { SmokeResult, SmokeSpec } from './types.js'
 
 /**
- * `smoke-tests` is a path to a YAML file in the workspace, or the YAML itself
+ * `smoke-checks` is a path to a YAML file in the workspace, or the YAML itself
  * (anything with a newline or a "checks:" key). With only `smoke-url`, GET /healthz.
  */
 export function loadSmokeSpec(input: {
@@ -21,16 +21,16 @@ export function loadSmokeSpec(input: {
   const tests = input.smokeTests?.trim()
   if (!tests) return input.smokeUrl ? defaultSmokeSpec() : undefined
   if (tests.includes('\n') || /^\s*(checks|defaults)\s*:/.test(tests))
-    return parseSmokeSpec(tests, 'smoke-tests')
+    return parseSmokeSpec(tests, 'smoke-checks')
   const file = path.resolve(input.workspace, tests)
   if (!existsSync(file))
     throw new StageError(
       'InvalidInput',
-      `Input smoke-tests names ${tests}, which does not exist in the workspace.`
+      `Input smoke-checks names ${tests}, which does not exist in the workspace.`
     )
   const real = realpathSync(file)
   const workspace = realpathSync(input.workspace)
   if (!real.startsWith(workspace + path.sep))
-    throw new StageError('InvalidInput', `Input smoke-tests names ${tests}, which is outside the workspace.`)
+    throw new StageError('InvalidInput', `Input smoke-checks names ${tests}, which is outside the workspace.`)
   return parseSmokeSpec(readFileSync(real, 'utf8'), path.relative(workspace, real))
 }

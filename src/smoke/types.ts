@@ -64,7 +64,7 @@ export interface ScriptCheck extends CheckBase {
 export type SmokeCheck = HttpCheck | ScriptCheck
 
 export interface SmokeSpec {
-  /** The file the checks came from (relative to the workspace), or "smoke-tests" when inline. */
+  /** The file the checks came from (relative to the workspace), or "smoke-checks" when inline. */
   source: string
   checks: SmokeCheck[]
 }

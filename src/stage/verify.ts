@@ -100,7 +100,7 @@ async function postDeploy(stage: StageContext, hooks: PlannedObject[], options: 
   )
 }
 
-/** The smoke checks of smoke-url and smoke-tests, validated (jq compiled) before anything is written. */
+/** The smoke checks of smoke-url and smoke-checks, validated (jq compiled) before anything is written. */
 export async function loadSmoke(config: StageConfig): Promise<SmokeChecks | undefined> {
   if (!config.smokeUrl && !config.smokeTests) return undefined
   const smokeModule = await import('../smoke/index.js')
@@ -156,7 +156,7 @@ async function smoke(stage: StageContext, smokeChecks: SmokeChecks): Promise<voi
   record.smoke = await runChecks(stage, smokeChecks, `Smoke checks (${spec.checks.length})`)
   const failed = record.smoke.filter(r => !r.passed)
   if (failed.length > 0) {
-    const inline = spec.source === 'smoke-tests' || spec.source === 'smoke-url'
+    const inline = spec.source === 'smoke-checks' || spec.source === 'smoke-url'
     // One annotation per failed check, on its line of the checks file; fail() places the first one's.
     for (const result of failed.slice(1)) {
       core.error(`Smoke check "${result.name}" failed: ${result.reason ?? 'failed'}`, {
