@@ -263,6 +263,22 @@ describe('refusals leave the cluster untouched and name the problem', () => {
     expect(await configMapNames(namespace)).toEqual([])
   })
 
+  it('a Kustomize directory given to manifests is named as one, with the input to use, before anything is applied', async () => {
+    const namespace = newNamespace('kustomize-dir')
+    await createNamespace(namespace)
+    const workspace = workspaceWith({
+      'deploy/base/kustomization.yaml':
+        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [config.yaml]\n',
+      'deploy/base/config.yaml': configMap('ok')
+    })
+    const run = await stage({ manifests: 'deploy/base', environment: 'dev', namespace }, workspace)
+    expect(run.outputs['failure-reason']).toBe('InvalidInput')
+    expect(run.stdout).toContain(
+      'Manifest entry "deploy/base" is a Kustomize directory (deploy/base/kustomization.yaml): its files are kustomize\'s inputs, not manifests to apply as they are. Give it to the kustomize input instead (kustomize: deploy/base).'
+    )
+    expect(await configMapNames(namespace)).toEqual([])
+  })
+
   it("an operator's kind whose operator is not installed, naming its CRD and the operator", async () => {
     const namespace = newNamespace('no-operator')
     await createNamespace(namespace)

@@ -71,6 +71,22 @@ async function filesUnder(
   return found
 }
 
+/** The files that make a directory a Kustomize one (kustomize's own names). */
+const KUSTOMIZATION_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'kustomization'])
+const isKustomization = (file: string) => KUSTOMIZATION_FILES.has(path.basename(file).toLowerCase())
+
+/**
+ * A Kustomize directory given to `manifests`: its files are kustomize's inputs (patches, a
+ * kustomization), not manifests to apply as they are, and would fail as "missing metadata".
+ */
+export function kustomizeDirectoryError(entry: string, kustomization: string): StageError {
+  const dir = path.dirname(kustomization) || '.'
+  return new StageError(
+    'InvalidInput',
+    `Manifest entry "${entry}" is a Kustomize directory (${kustomization}): its files are kustomize's inputs, not manifests to apply as they are. Give it to the kustomize input instead (kustomize: ${dir}).`
+  )
+}
+
 const isFile = async (file: string) => (await stat(file).catch(() => undefined))?.isFile() ?? false
 
 /** Files named by the entries, each once, in entry order. */
@@ -109,6 +125,8 @@ export async function resolveManifestFiles(entries: string[], workspace: string)
     if (candidates.length === 0) {
       throw new StageError('InvalidInput', `Manifest entry "${entry}" matches no .yaml, .yml or .json file.`)
     }
+    const kustomization = candidates.find(isKustomization)
+    if (kustomization) throw kustomizeDirectoryError(entry, path.relative(workspaceReal, kustomization))
     for (const candidate of candidates) {
       const real = await confined(candidate, workspaceReal, entry)
       if (!seen.has(real)) {
