@@ -59,7 +59,9 @@ function exampleWith(changes: Record<string, (text: string) => string>): string 
     'base/deployment.yaml',
     'base/service.yaml',
     ...['dev', 'staging', 'production'].flatMap(env =>
-      ['kustomization.yaml', 'config.yaml', 'deployment.yaml'].map(name => `${env}/${name}`)
+      ['kustomization.yaml', 'config.yaml', 'deployment.yaml', 'external-secret.yaml'].map(
+        name => `${env}/${name}`
+      )
     )
   ]) {
     const text = readFileSync(path.join(REPO_ROOT, 'examples/app', file), 'utf8')
