@@ -104,6 +104,9 @@ export interface StageConfig {
   /** Secret keys ("key" or "secret/key") whose value may be the same in every environment. */
   sharedSecretKeys: string[]
   github: GitHubContext
+  /** Watch the new revision this long after the smoke checks pass (0: no soak). */
+  soakMs: number
+  soakIntervalMs: number
   /** Old names of renamed inputs that this run set (RENAMED_INPUTS): each gets a warning. */
   renamedInputs: string[]
 }
@@ -373,6 +376,8 @@ export function readStageConfig(readInput: InputReader, env: NodeJS.ProcessEnv):
     smokeSecrets: listInput(read, 'smoke-secrets') ?? [],
     smokeCaFile: optional(read, 'smoke-ca-file'),
     smokeInsecure: booleanInput(read, 'smoke-insecure', false),
+    soakMs: optional(read, 'soak') ? durationInput(read, 'soak', '') : 0,
+    soakIntervalMs: durationInput(read, 'soak-interval', '10s'),
     rollback: booleanInput(read, 'rollback', true),
     prune: booleanInput(read, 'prune', false),
     parity: choiceInput(read, 'parity', ['warn', 'fail', 'off'] as const, 'warn'),

@@ -62,6 +62,8 @@ export interface StageRecord {
   failure?: FailureRecord
   parity?: ParityRecord
   smoke?: SmokeResult[]
+  /** With soak: how long the new revision was watched, and what ended it early. */
+  soak?: SoakRecord
   /** What a failed stage put back: the workloads restored, whether they are ready again, what could not be. */
   rollback?: {
     restored: string[]
@@ -97,4 +99,18 @@ export function newStageRecord(now = Date.now()): StageRecord {
 
 export function stageResult(record: StageRecord): 'success' | 'failure' {
   return record.failure ? 'failure' : 'success'
+}
+
+export interface SoakRecord {
+  /** The soak asked for (the soak input). */
+  plannedMs: number
+  /** How long it watched before it passed or failed. */
+  watchedMs: number
+  /** Pods of the new revision watched. */
+  pods: number
+  /** Rounds of smoke checks that passed during it. */
+  rounds: number
+  passed: boolean
+  /** What ended it, when it failed. */
+  failure?: string
 }

@@ -198,6 +198,16 @@ function smokeSection(record: StageRecord): string {
   return out
 }
 
+function soakSection(record: StageRecord): string {
+  const soak = record.soak
+  if (!soak) return ''
+  const smoke = soak.rounds > 0 ? `, ${soak.rounds} round(s) of smoke checks passed` : ''
+  const outcome = soak.passed
+    ? `✅ ${soak.pods} pod(s) of the new revision watched for ${formatDuration(soak.watchedMs)}${smoke}: no restart, OOM kill, lost readiness or eviction.`
+    : `❌ Failed after ${formatDuration(soak.watchedMs)} of ${formatDuration(soak.plannedMs)}: ${escapeHtml(soak.failure ?? 'the soak did not finish')}${smoke}.`
+  return `### Soak\n\n${outcome}\n`
+}
+
 function paritySection(record: StageRecord): string {
   const parity = record.parity
   if (!parity) return ''
@@ -314,6 +324,7 @@ export function renderSummary(record: StageRecord): string {
     prunedSection(record),
     imagesSection(record),
     smokeSection(record),
+    soakSection(record),
     paritySection(record),
     isolationSection(record),
     warningsSection(record)

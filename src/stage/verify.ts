@@ -12,7 +12,7 @@ import { StageError } from '../errors.js'
 import { formatDuration } from '../duration.js'
 import type { StageConfig } from '../inputs.js'
 import type { AppliedObject, ApplyOptions, PlannedObject } from '../kube/apply.js'
-import { describeTimeout } from '../kube/status/index.js'
+import { describeTimeout, rolledOutPods } from '../kube/status/index.js'
 import { waitForReadiness, type WaitOutcome } from '../kube/wait.js'
 import { displayName, objectKey } from '../manifests/objects.js'
 import { isPostDeployHook } from '../manifests/hooks.js'
@@ -87,6 +87,37 @@ export async function verify(stage: StageContext, input: VerifyInput): Promise<v
 
   // smoke: the running service answers as it should
   if (input.smoke) await smoke(stage, input.smoke)
+
+  // soak: it keeps doing so, and its pods keep running, for a while
+  if (config.soakMs > 0) await soakRelease(stage, outcome, input.smoke)
+}
+
+async function soakRelease(
+  stage: StageContext,
+  outcome: WaitOutcome,
+  smokeChecks?: SmokeChecks
+): Promise<void> {
+  const { client, config, record } = stage
+  const context = { pods: outcome.pods as V1Pod[], replicaSets: outcome.replicaSets as V1ReplicaSet[] }
+  const pods = outcome.results.flatMap(r => rolledOutPods(r.object, context))
+  record.soak = { plannedMs: config.soakMs, watchedMs: 0, pods: 0, rounds: 0, passed: false }
+  const { soak } = await import('../verify/soak.js')
+  await core.group(`Soak: watching the release for ${formatDuration(config.soakMs)}`, () =>
+    soak(client, {
+      namespace: config.namespace,
+      durationMs: config.soakMs,
+      intervalMs: config.soakIntervalMs,
+      pods,
+      smokeRound:
+        smokeChecks &&
+        (async () =>
+          (await runChecks(stage, smokeChecks, 'Soak: smoke checks again'))
+            .filter(r => !r.passed)
+            .map(r => r.name)),
+      log: line => info(line),
+      record: record.soak!
+    })
+  )
 }
 
 async function postDeploy(stage: StageContext, hooks: PlannedObject[], options: ApplyOptions): Promise<void> {
