@@ -1,5 +1,5 @@
 /**
- * A stage under exactly the Role the README documents (examples/rbac/stage-role.yaml),
+ * A stage under exactly the Role docs/permissions.md documents (examples/rbac/stage-role.yaml),
  * bound to a ServiceAccount whose token is the stage's only credential, as a
  * production deployer gets it: deploy with a smoke check on the real node, then a
  * failing update that is rolled back. A Role missing one rule fails with Forbidden,

@@ -361,7 +361,7 @@ describe('a dev secret in production', () => {
   })
 })
 
-describe('with only the Role the README documents', () => {
+describe('with only the Role docs/permissions.md documents', () => {
   it('an ExternalSecret and a Certificate of a ClusterIssuer it may not read: the first deploy passes', async () => {
     const store = await fakeStore({ 'production/db-password': 'least-privilege-value' })
     const namespace = uniqueName('ops-least')

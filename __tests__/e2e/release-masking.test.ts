@@ -85,5 +85,6 @@ it('says there is no kubeconfig at all, instead of trying localhost', async () =
   )
   expect(run.outputs['failure-reason']).toBe('InvalidInput')
   expect(run.stdout).toContain('No kubeconfig: the kubeconfig input is empty, KUBECONFIG is not set')
+  expect(run.stdout).toContain('see kube-stage docs/cloud-logins.md')
   expect(run.stdout).not.toContain('localhost:8080')
 })

@@ -1,7 +1,7 @@
 /**
  * A deployer as a platform team sets one up: a namespace made and labelled for
  * its environment, a ServiceAccount bound there to a Role, and a kubeconfig
- * holding only that account's token. The Role is the README's
+ * holding only that account's token. The Role is the one docs/permissions.md shows
  * (examples/rbac/stage-role.yaml) unless a test trims it.
  */
 import { RbacAuthorizationV1Api, type V1ClusterRole, type V1Role } from '@kubernetes/client-node'

@@ -86,6 +86,8 @@ describe('a 403 Forbidden', () => {
     expect(error.message).toContain('may not patch deployments (API group apps) in namespace prod')
     expect(error.message).toContain('to apply the manifests')
     expect(error.message).toContain('a Role in namespace prod')
+    // Points at the page that explains the Role, not at a README section that moved.
+    expect(error.message).toContain('(kube-stage docs/permissions.md)')
     expect(error.message).toContain('- apiGroups: ["apps"]\n  resources: ["deployments"]\n  verbs: ["patch"]')
     const cluster = forbiddenError(
       new KubeApiError(

@@ -118,7 +118,7 @@ export async function loadKubeConfig(connection: ClusterConnection): Promise<Kub
       'InvalidInput',
       'No kubeconfig: the kubeconfig input is empty, KUBECONFIG is not set and ~/.kube/config does not exist. ' +
         'Pass the kubeconfig input (from a secret), or log in to the cluster in an earlier step that writes KUBECONFIG ' +
-        '(aws eks update-kubeconfig, google-github-actions/get-gke-credentials, azure/aks-set-context): see "Cloud logins" in the README.'
+        '(aws eks update-kubeconfig, google-github-actions/get-gke-credentials, azure/aks-set-context): see kube-stage docs/cloud-logins.md.'
     )
   const { KubeConfig } = await import('@kubernetes/client-node')
   const kc = new KubeConfig()

@@ -58,7 +58,7 @@ export function forbiddenError(error: KubeApiError, purpose: string): StageError
   return new StageError(
     'Forbidden',
     `${denial.user ?? 'The deploying identity'} may not ${what}, which the stage needs to ${purpose}. ` +
-      `Add this rule to ${holder} bound to it (README, "Permissions"):\n${ruleFor(denial)}`
+      `Add this rule to ${holder} bound to it (kube-stage docs/permissions.md):\n${ruleFor(denial)}`
   )
 }
 
