@@ -1624,7 +1624,7 @@ async function runSmokeChecks(spec, options) {
 
 
 /**
- * `smoke-tests` is a path to a YAML file in the workspace, or the YAML itself
+ * `smoke-checks` is a path to a YAML file in the workspace, or the YAML itself
  * (anything with a newline or a "checks:" key). With only `smoke-url`, GET /healthz.
  */
 function loadSmokeSpec(input) {
@@ -1632,14 +1632,14 @@ function loadSmokeSpec(input) {
     if (!tests)
         return input.smokeUrl ? defaultSmokeSpec() : undefined;
     if (tests.includes('\n') || /^\s*(checks|defaults)\s*:/.test(tests))
-        return parseSmokeSpec(tests, 'smoke-tests');
+        return parseSmokeSpec(tests, 'smoke-checks');
     const file = external_node_path_default().resolve(input.workspace, tests);
     if (!(0,external_node_fs_.existsSync)(file))
-        throw new errors/* StageError */.Zu('InvalidInput', `Input smoke-tests names ${tests}, which does not exist in the workspace.`);
+        throw new errors/* StageError */.Zu('InvalidInput', `Input smoke-checks names ${tests}, which does not exist in the workspace.`);
     const real = (0,external_node_fs_.realpathSync)(file);
     const workspace = (0,external_node_fs_.realpathSync)(input.workspace);
     if (!real.startsWith(workspace + (external_node_path_default()).sep))
-        throw new errors/* StageError */.Zu('InvalidInput', `Input smoke-tests names ${tests}, which is outside the workspace.`);
+        throw new errors/* StageError */.Zu('InvalidInput', `Input smoke-checks names ${tests}, which is outside the workspace.`);
     return parseSmokeSpec((0,external_node_fs_.readFileSync)(real, 'utf8'), external_node_path_default().relative(workspace, real));
 }
 
