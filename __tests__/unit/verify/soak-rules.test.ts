@@ -7,7 +7,6 @@ function pod(
     owner?: string
     restarts?: number
     ready?: boolean
-    state?: V1Pod['status'] extends infer S ? NonNullable<S>['containerStatuses'] : never
     terminated?: { exitCode: number; reason?: string }
     lastTerminated?: { exitCode: number; reason?: string }
     evicted?: boolean
