@@ -37,6 +37,8 @@ export const FAILURE_CODES = [
   'OOMKilled',
   'ReadinessLost',
   'Evicted',
+  'AnalysisFailed',
+  'AnalysisInconclusive',
   'PruneFailed',
   'InvalidSmokeSpec',
   'PromotionRefused',

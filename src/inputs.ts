@@ -107,6 +107,12 @@ export interface StageConfig {
   /** Watch the new revision this long after the smoke checks pass (0: no soak). */
   soakMs: number
   soakIntervalMs: number
+  /** Metric analysis (the analysis section of the smoke checks): where Prometheus answers. */
+  prometheusUrl?: string
+  /** Header name → value sent to Prometheus (credentials: masked). */
+  prometheusHeaders: Record<string, string>
+  /** What an inconclusive metric (no data) does: fail the stage, or warn. */
+  analysisInconclusive: 'fail' | 'warn'
   /** Old names of renamed inputs that this run set (RENAMED_INPUTS): each gets a warning. */
   renamedInputs: string[]
 }
@@ -162,6 +168,23 @@ export function listInput(read: InputReader, name: string): string[] | undefined
     .map(v => v.trim())
     .filter(Boolean)
   return values.length ? values : undefined
+}
+
+/** "Name: value" lines (HTTP headers), such as "Authorization: Bearer ${{ secrets.TOKEN }}". */
+export function headersInput(read: InputReader, name: string): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const line of read(name).split('\n')) {
+    if (!line.trim()) continue
+    const at = line.indexOf(':')
+    const header = at > 0 ? line.slice(0, at).trim() : ''
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header))
+      throw new StageError(
+        'InvalidInput',
+        `Input ${name} must hold one "Name: value" header per line; one line has no header name.`
+      )
+    headers[header] = line.slice(at + 1).trim()
+  }
+  return headers
 }
 
 export function choiceInput<T extends string>(
@@ -378,6 +401,9 @@ export function readStageConfig(readInput: InputReader, env: NodeJS.ProcessEnv):
     smokeInsecure: booleanInput(read, 'smoke-insecure', false),
     soakMs: optional(read, 'soak') ? durationInput(read, 'soak', '') : 0,
     soakIntervalMs: durationInput(read, 'soak-interval', '10s'),
+    prometheusUrl: urlInput(read, 'prometheus-url'),
+    prometheusHeaders: headersInput(read, 'prometheus-headers'),
+    analysisInconclusive: choiceInput(read, 'analysis-inconclusive', ['fail', 'warn'] as const, 'fail'),
     rollback: booleanInput(read, 'rollback', true),
     prune: booleanInput(read, 'prune', false),
     parity: choiceInput(read, 'parity', ['warn', 'fail', 'off'] as const, 'warn'),

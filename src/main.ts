@@ -77,7 +77,8 @@ export async function run(): Promise<void> {
         applied: applied.objects,
         rendered: planned.rendered.objects,
         smoke: sources.smoke,
-        options: admitted.options
+        options: admitted.options,
+        upstream: admitted.upstream
       })
     } catch (error) {
       // Only what this stage wrote goes back; a rollback that fails is a warning, not the failure.

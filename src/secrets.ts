@@ -48,6 +48,7 @@ export function inputCredentials(config: StageConfig, env: NodeJS.ProcessEnv): s
     ...(kubeconfig ? kubeconfigSecrets(kubeconfig) : []),
     config.githubToken,
     config.releaseKey,
+    ...Object.values(config.prometheusHeaders),
     ...config.smokeSecrets.map(name => env[name]).map(v => v && normalizeSecret(v))
   ].filter((v): v is string => Boolean(v))
 }

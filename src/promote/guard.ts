@@ -42,6 +42,10 @@ export function parseRelease(text: string, key?: string): ReleaseRecord {
     !strings(record.images) ||
     !strings(record.objectDigests ?? {}) ||
     !strings(record.secretDigests ?? {}) ||
+    !(
+      record.analysis === undefined ||
+      (isMap(record.analysis) && Object.values(record.analysis).every(v => Number.isFinite(v)))
+    ) ||
     !isMap(record.config) ||
     !nested(record.config!.configMaps) ||
     !nested(record.config!.env) ||

@@ -60,6 +60,8 @@ export interface ReleaseRecord {
    * (promote/secret-reuse.ts), so the next stage can refuse the same value without seeing it.
    */
   secretDigests?: Record<string, string>
+  /** Metric analysis: the last value each metric measured here, for the next stage's upstream bound. */
+  analysis?: Record<string, number>
   /** What was left out to keep the record under RELEASE_MAX_BYTES (see fitRelease). */
   omitted?: Omission[]
   /** Set by a stage in plan mode: nothing was deployed, so only another plan may promote from it. */
@@ -304,6 +306,7 @@ export interface ReleaseInput {
   smoke?: ReleaseRecord['smoke']
   preDeploy?: ReleaseRecord['preDeploy']
   secretDigests?: ReleaseRecord['secretDigests']
+  analysis?: ReleaseRecord['analysis']
 }
 
 export function buildRelease(input: ReleaseInput): ReleaseRecord {
@@ -331,7 +334,8 @@ export function buildRelease(input: ReleaseInput): ReleaseRecord {
     preDeploy: input.preDeploy,
     ...(input.secretDigests && Object.keys(input.secretDigests).length > 0
       ? { secretDigests: input.secretDigests }
-      : {})
+      : {}),
+    ...(input.analysis && Object.keys(input.analysis).length > 0 ? { analysis: input.analysis } : {})
   }
 }
 

@@ -64,6 +64,8 @@ export interface StageRecord {
   smoke?: SmokeResult[]
   /** With soak: how long the new revision was watched, and what ended it early. */
   soak?: SoakRecord
+  /** Metric analysis: each metric's measurements and verdict. */
+  analysis?: MetricResult[]
   /** What a failed stage put back: the workloads restored, whether they are ready again, what could not be. */
   rollback?: {
     restored: string[]
@@ -100,6 +102,8 @@ export function newStageRecord(now = Date.now()): StageRecord {
 export function stageResult(record: StageRecord): 'success' | 'failure' {
   return record.failure ? 'failure' : 'success'
 }
+
+import type { MetricResult } from '../verify/analysis/types.js'
 
 export interface SoakRecord {
   /** The soak asked for (the soak input). */

@@ -208,6 +208,23 @@ function soakSection(record: StageRecord): string {
   return `### Soak\n\n${outcome}\n`
 }
 
+function analysisSection(record: StageRecord): string {
+  if (!record.analysis?.length) return ''
+  const icon = { Successful: '✅ passed', Failed: '❌ failed', Inconclusive: '⚠️ inconclusive' }
+  const value = (v: number | null | undefined) =>
+    v === null || v === undefined ? '—' : String(Number(v.toPrecision(4)))
+  const rows = record.analysis.map(r => [
+    escapeHtml(r.name),
+    icon[r.phase],
+    r.values.map(value).join(', ') || '—',
+    r.upstream
+      ? `${escapeHtml(r.upstream.environment)}: ${value(r.upstream.value)} (bound ${value(r.upstream.limit)})`
+      : '—',
+    escapeHtml(r.reason)
+  ])
+  return `### Analysis\n\n${table(['Metric', 'Result', 'Measured', 'Upstream', 'Details'], rows)}\n`
+}
+
 function paritySection(record: StageRecord): string {
   const parity = record.parity
   if (!parity) return ''
@@ -325,6 +342,7 @@ export function renderSummary(record: StageRecord): string {
     imagesSection(record),
     smokeSection(record),
     soakSection(record),
+    analysisSection(record),
     paritySection(record),
     isolationSection(record),
     warningsSection(record)

@@ -11,6 +11,7 @@ import { jqCompileProblem, preloadJq, sharedJq } from './jq.js'
 import { parseJsonPath } from './jsonpath.js'
 import { hasNonFiniteNumber } from './jsonvalue.js'
 import { regexProblem } from './regex.js'
+import { parseAnalysis } from '../verify/analysis/spec.js'
 import type {
   HttpCheck,
   JqAssertion,
@@ -59,7 +60,7 @@ const MATCHERS = 'equals, exists, matches, contains, gt, gte, lt, lte, length, t
 const JSON_TYPES = new Set(['string', 'number', 'boolean', 'object', 'array', 'null'])
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 
-class SpecReader {
+export class SpecReader {
   constructor(
     private readonly source: string,
     private readonly lines: LineCounter
@@ -344,7 +345,10 @@ export function parseSmokeSpec(text: string, source: string): SmokeSpec {
   }
   expandAliases(document, reader)
   const root = reader.mapOf(document.contents, 'the smoke checks')
-  reader.onlyFields(root, new Set(['defaults', 'checks']), 'the smoke checks')
+  reader.onlyFields(root, new Set(['defaults', 'checks', 'analysis']), 'the smoke checks')
+  // Metric analysis (verify/analysis/) shares the file: its queries run while the release soaks.
+  const analysisNode = root.get('analysis', true)
+  const analysis = analysisNode === undefined ? undefined : parseAnalysis(reader, analysisNode)
   const defaultsNode = root.get('defaults', true)
   const defaults = defaultsNode === undefined ? undefined : reader.mapOf(defaultsNode, 'defaults')
   if (defaults) reader.onlyFields(defaults, new Set(['timeout', 'interval']), 'defaults')
@@ -355,6 +359,7 @@ export function parseSmokeSpec(text: string, source: string): SmokeSpec {
     ? reader.duration(defaults, 'interval', 'defaults', DEFAULT_INTERVAL_MS)
     : DEFAULT_INTERVAL_MS
   const checksNode = root.get('checks', true)
+  if (analysis && checksNode === undefined) return { source, checks: [], analysis }
   if (!isSeq(checksNode) || checksNode.items.length === 0) {
     reader.fail('checks', 'must be a non-empty list', (checksNode ?? root) as Node)
   }
@@ -393,7 +398,7 @@ export function parseSmokeSpec(text: string, source: string): SmokeSpec {
   })
   // jq's worker starts loading jq now, in its own thread; prepareSmokeSpec compiles through it.
   if (jqAssertions({ source, checks }).length) preloadJq()
-  return { source, checks }
+  return { source, checks, ...(analysis ? { analysis } : {}) }
 }
 
 function jqAssertions(spec: SmokeSpec): { assertion: JqAssertion; where: string }[] {

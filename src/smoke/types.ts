@@ -1,4 +1,6 @@
 /** The smoke check format, after validation. */
+import type { AnalysisSpec } from '../verify/analysis/types.js'
+
 export type JsonType = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'null'
 
 export interface JsonAssertion {
@@ -67,6 +69,8 @@ export interface SmokeSpec {
   /** The file the checks came from (relative to the workspace), or "smoke-checks" when inline. */
   source: string
   checks: SmokeCheck[]
+  /** Metric analysis (verify/analysis/): Prometheus queries judged during the soak. */
+  analysis?: AnalysisSpec
 }
 
 export interface SmokeResult {

@@ -143,7 +143,8 @@ export function recordRelease(record: StageRecord, rendered: Rendered): void {
         failed: record.smoke.filter(r => !r.passed).map(r => r.name)
       },
       preDeploy: preDeployDurations(record),
-      secretDigests: record.secretDigests
+      secretDigests: record.secretDigests,
+      analysis: measuredValues(record)
     })
   )
   const marked = rendered.config.mode === 'plan' ? { ...fitted, planned: true as const } : fitted
@@ -154,6 +155,12 @@ export function recordRelease(record: StageRecord, rendered: Rendered): void {
   record.release = JSON.stringify(key ? signRelease(output, key) : output)
   const tooLarge = releaseSizeWarning(fitted, record.release)
   if (tooLarge) warn(record, tooLarge)
+}
+
+/** The last value each metric measured, for the next stage's upstream bounds. */
+function measuredValues(record: StageRecord): ReleaseRecord['analysis'] {
+  const measured = (record.analysis ?? []).filter(r => r.value !== undefined)
+  return measured.length === 0 ? undefined : Object.fromEntries(measured.map(r => [r.name, r.value!]))
 }
 
 /** The pre-deploy Jobs that ran to completion (or past their budget) here, and how long each took. */

@@ -27,6 +27,8 @@ import type { runSmokeChecks, SmokeResult, SmokeSpec } from '../smoke/index.js'
 import { warn, type StageContext } from './context.js'
 import { finishIsolationCheck, startIsolationCheck } from './isolation.js'
 import { runPostDeployHooks } from './post-deploy.js'
+import type { AnalysisSpec } from '../verify/analysis/types.js'
+import type { ReleaseRecord } from '../promote/release.js'
 
 /** The stage's smoke checks, validated, and the function that runs them. */
 export interface SmokeChecks {
@@ -42,6 +44,8 @@ export interface VerifyInput {
   smoke?: SmokeChecks
   /** How the post-deploy hooks are applied: as the rest of the plan was. */
   options: ApplyOptions
+  /** The previous stage's release record: metric analysis compares with its values. */
+  upstream?: ReleaseRecord
 }
 
 export async function verify(stage: StageContext, input: VerifyInput): Promise<void> {
@@ -88,14 +92,67 @@ export async function verify(stage: StageContext, input: VerifyInput): Promise<v
   // smoke: the running service answers as it should
   if (input.smoke) await smoke(stage, input.smoke)
 
-  // soak: it keeps doing so, and its pods keep running, for a while
-  if (config.soakMs > 0) await soakRelease(stage, outcome, input.smoke)
+  // soak and analysis: it keeps doing so, its pods keep running and its metrics stay good, for a while
+  const analysis = input.smoke?.spec.analysis
+  if (config.soakMs > 0 || analysis) {
+    const stop = new AbortController()
+    // The first failure ends both: the other stops at its next step.
+    const watching = [
+      config.soakMs > 0 ? soakRelease(stage, outcome, input.smoke, stop.signal) : undefined,
+      analysis ? analyse(stage, analysis, input.upstream, stop.signal) : undefined
+    ].filter(Boolean) as Promise<void>[]
+    await Promise.all(
+      watching.map(task =>
+        task.catch((error: unknown) => {
+          stop.abort()
+          throw error
+        })
+      )
+    )
+  }
+}
+
+async function analyse(
+  { config, record }: StageContext,
+  spec: AnalysisSpec,
+  upstream: ReleaseRecord | undefined,
+  signal: AbortSignal
+): Promise<void> {
+  const { runAnalysis } = await import('../verify/analysis/run.js')
+  const results = await core.group(`Analysis: ${spec.metrics.length} metric(s) from Prometheus`, () =>
+    runAnalysis(spec, {
+      url: config.prometheusUrl!,
+      headers: config.prometheusHeaders,
+      variables: { NAMESPACE: config.namespace, ENVIRONMENT: config.environment },
+      upstream: upstream?.analysis && { environment: upstream.environment, values: upstream.analysis },
+      log: line => info(line),
+      signal
+    })
+  )
+  record.analysis = results
+  for (const result of results) info(`Analysis ${result.name}: ${result.phase}: ${result.reason}`)
+  const failed = results.filter(r => r.phase === 'Failed')
+  if (failed.length > 0)
+    throw new StageError(
+      'AnalysisFailed',
+      `Analysis: ${failed.length} of ${results.length} metric(s) failed; ${failed[0].name}: ${failed[0].reason}`,
+      { details: failed.map(r => `${r.name}: ${r.reason}`) }
+    )
+  const inconclusive = results.filter(r => r.phase === 'Inconclusive')
+  if (inconclusive.length === 0) return
+  const message = `Analysis: ${inconclusive.length} metric(s) inconclusive (no data is not a pass); ${inconclusive[0].name}: ${inconclusive[0].reason}`
+  if (config.analysisInconclusive === 'fail')
+    throw new StageError('AnalysisInconclusive', message, {
+      details: inconclusive.map(r => `${r.name}: ${r.reason}`)
+    })
+  warn(record, message)
 }
 
 async function soakRelease(
   stage: StageContext,
   outcome: WaitOutcome,
-  smokeChecks?: SmokeChecks
+  smokeChecks: SmokeChecks | undefined,
+  signal: AbortSignal
 ): Promise<void> {
   const { client, config, record } = stage
   const context = { pods: outcome.pods as V1Pod[], replicaSets: outcome.replicaSets as V1ReplicaSet[] }
@@ -115,7 +172,8 @@ async function soakRelease(
             .filter(r => !r.passed)
             .map(r => r.name)),
       log: line => info(line),
-      record: record.soak!
+      record: record.soak!,
+      signal
     })
   )
 }
@@ -140,6 +198,11 @@ export async function loadSmoke(config: StageConfig): Promise<SmokeChecks | unde
     smokeTests: config.smokeTests,
     workspace: config.github.workspace
   })
+  if (spec?.analysis && !config.prometheusUrl)
+    throw new StageError(
+      'InvalidInput',
+      `The smoke checks (${spec.source}) have an analysis section, but no prometheus-url input says where Prometheus answers.`
+    )
   // jq assertions compile now, so a typo is refused before anything is written.
   if (spec) await smokeModule.prepareSmokeSpec(spec)
   return spec && { spec, run: smokeModule.runSmokeChecks }

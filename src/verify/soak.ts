@@ -28,6 +28,8 @@ export interface SoakOptions {
   log: (line: string) => void
   /** Written as the soak goes, so a failure still says what was watched. */
   record: SoakRecord
+  /** Stops the soak (the analysis beside it failed). */
+  signal?: AbortSignal
 }
 
 export async function soak(client: KubeClient, options: SoakOptions): Promise<void> {
@@ -50,7 +52,7 @@ export async function soak(client: KubeClient, options: SoakOptions): Promise<vo
     const pods = (await client.getJson<{ items: V1Pod[] }>(path)).items ?? []
     const problem = soakProblem(baseline, pods)
     if (problem) throw await soakFailure(client, options, problem, record)
-    if (now >= ends) break
+    if (now >= ends || options.signal?.aborted) break
     if (options.smokeRound && now >= nextRound) {
       const failed = await options.smokeRound()
       if (failed.length > 0) {
@@ -75,6 +77,7 @@ export async function soak(client: KubeClient, options: SoakOptions): Promise<vo
     await new Promise(resolve => setTimeout(resolve, Math.max(0, Math.min(POLL_MS, ends - Date.now()))))
   }
   record.watchedMs = Date.now() - started
+  if (options.signal?.aborted) return
   record.passed = true
   log(
     `Soak passed: ${record.pods} pod(s) steady for ${formatDuration(record.watchedMs)}${
