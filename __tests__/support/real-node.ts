@@ -20,6 +20,8 @@ export function shopDeployment(
     env?: Record<string, string>
     podSpec?: string
     container?: string
+    /** On the pod template, e.g. prometheus.io/scrape for the test cluster's Prometheus. */
+    podAnnotations?: Record<string, string>
   } = {}
 ): string {
   const env = Object.entries(options.env ?? {})
@@ -32,7 +34,9 @@ spec:
   replicas: ${options.replicas ?? 1}
   selector: { matchLabels: { app: shop } }
   template:
-    metadata: { labels: { app: shop } }
+    metadata: { labels: { app: shop }${
+      options.podAnnotations ? `, annotations: ${JSON.stringify(options.podAnnotations)}` : ''
+    } }
     spec:
       terminationGracePeriodSeconds: 2
 ${options.podSpec ?? ''}      containers:

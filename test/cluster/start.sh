@@ -5,7 +5,7 @@
 # containerd, runc, CNI bridge, kubelet, kube-proxy) where containers really run,
 # with NetworkPolicy enforced (network.sh), admission webhooks (webhook.sh), and the
 # operators that make Secrets (operators.sh: External Secrets, cert-manager;
-# sealed-secrets.sh). Builds the binaries and images first if they are not cached. Writes
+# sealed-secrets.sh) and Prometheus (prometheus.sh). Builds the binaries and images first if they are not cached. Writes
 # $KUBE_STAGE_CLUSTER_DIR/kubeconfig (default .cluster/).
 # KUBE_STAGE_REAL_NODE: required (default: the start fails without it), optional
 # (the demo: go on with KWOK only and say why), off.
@@ -209,6 +209,8 @@ fi
 # The operators that make users' Secrets (operators.sh: External Secrets, cert-manager, on this host;
 # sealed-secrets.sh, below: its controller needs in-cluster configuration, so a pod on the real node).
 "$here/operators.sh" start "$state" || fail operators "the operators did not start"
+# Prometheus, scraping the pods annotated prometheus.io/scrape, for metric analysis (prometheus.sh).
+"$here/prometheus.sh" start "$state" || fail prometheus "Prometheus did not start"
 wait_for kube-controller-manager 60 "${kubectl[@]}" get serviceaccount default -n default
 
 version=$(curl_api /version | sed -n 's/.*"gitVersion": "\(.*\)".*/\1/p')

@@ -10,6 +10,7 @@ state=${KUBE_STAGE_CLUSTER_DIR:-$repo/.cluster}
 # The network's policy enforcement first (its rules and ipsets go with it), then the real node:
 # its containers go while containerd still runs, then its bridge, mounts, network namespaces,
 # iptables rules and cgroups.
+"$here/prometheus.sh" stop "$state"
 "$here/sealed-secrets.sh" stop "$state"
 "$here/operators.sh" stop "$state"
 "$here/network.sh" stop "$state"

@@ -11,6 +11,10 @@
 //	POST /api/test-action  {"success": body.test === true}; an empty body counts as {};
 //	                       400 {"success":false,"error":"body is not JSON"} otherwise
 //	GET  /api/flags        FEATURE_FLAGS "a=on,b=off" -> {"a":true,"b":false}
+//	GET  /metrics          the app's metrics in Prometheus' text format (metrics.go):
+//	                       http_requests_total{code,method,path} and the histogram
+//	                       http_request_duration_seconds{method,path}, counting every
+//	                       request but GET /metrics; shop_build_info{version} 1
 //	anything else          404 {"error":"not found"}
 //
 // Routes match the method and the URL path only (the query is ignored).
@@ -30,12 +34,23 @@
 //	              that long after the process started (failing readiness/startup probes)
 //	ALLOCATE_MB   allocate and write every page of that many MiB before listening and hold
 //	              them for the life of the process: OOMKilled under a smaller memory limit
+//	FAIL_RATE     a share from 0 to 1 (0.2): that share of requests to /api/* answer
+//	              500 {"error":"injected failure (FAIL_RATE)"} instead of their route.
+//	              Deterministic, so tests are not flaky: the k-th /api/* request since
+//	              start fails when floor(k*rate) > floor((k-1)*rate), computed exactly
+//	              (0.2 fails the 5th, 10th, 15th...: the first k hold exactly
+//	              floor(k*rate) failures)
+//	LATENCY       a Go duration (250ms) each /api/* request waits before it is answered
+//	              (counted in http_request_duration_seconds)
+//	CRASH_AFTER   a Go duration: that long after becoming ready (listening, and past
+//	              READY_AFTER when set) the process prints "shop: crashing: CRASH_AFTER
+//	              <d> elapsed since ready" to stderr and exits 1 without closing gracefully
 //
 // Output: stdout gets "shop <version> starting", then the STARTUP_LOG lines, then
 // "allocated <n> MiB" when ALLOCATE_MB is set, then exactly "listening <port>" once the
 // socket accepts connections (tests parse it). SIGTERM or SIGINT closes the server
 // gracefully (in-flight requests finish) and exits 0. A bad setting exits 2 with a message
-// on stderr.
+// on stderr; settings are all checked before anything listens.
 //
 // Subcommands (first argument):
 //
@@ -50,12 +65,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -129,6 +146,12 @@ func serve() int {
 		}
 		readyAt = start.Add(after)
 	}
+	failRate := parseFailRate(os.Getenv("FAIL_RATE"))
+	latency := nonNegativeDuration("LATENCY", os.Getenv("LATENCY"))
+	crashAfter := time.Duration(-1)
+	if d := os.Getenv("CRASH_AFTER"); d != "" {
+		crashAfter = nonNegativeDuration("CRASH_AFTER", d)
+	}
 	if mb := os.Getenv("ALLOCATE_MB"); mb != "" {
 		n, err := strconv.Atoi(mb)
 		if err != nil || n < 0 {
@@ -143,6 +166,9 @@ func serve() int {
 		connected: os.Getenv("DB_CONNECTED") != "false",
 		flags:     parseFlags(os.Getenv("FEATURE_FLAGS")),
 		readyAt:   readyAt,
+		failRate:  failRate,
+		latency:   latency,
+		metrics:   newMetrics(),
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(bind, strconv.Itoa(port)))
 	if err != nil {
@@ -155,12 +181,17 @@ func serve() int {
 	go func() { served <- srv.Serve(ln) }()
 	// Printed only once the socket is listening: tests wait for this line, then connect.
 	fmt.Printf("listening %d\n", ln.Addr().(*net.TCPAddr).Port)
+	crash := crashTimer(crashAfter, readyAt)
 
 	stop, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer cancel()
 	select {
 	case err := <-served:
 		fmt.Fprintf(os.Stderr, "shop: %v\n", err)
+		return 1
+	case <-crash:
+		// A crash, not a shutdown: connections are dropped as a dying process drops them.
+		fmt.Fprintf(os.Stderr, "shop: crashing: CRASH_AFTER %s elapsed since ready\n", crashAfter)
 		return 1
 	case <-stop.Done():
 	}
@@ -202,13 +233,33 @@ type app struct {
 	connected bool
 	flags     flagSet
 	readyAt   time.Time
+	failRate  *big.Rat // nil: none fail
+	latency   time.Duration
+	metrics   *metrics
+	// apiRequests counts /api/* requests since start, FAIL_RATE's k.
+	apiRequests atomic.Uint64
 }
 
 func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	status, payload := a.route(r)
+	started := time.Now()
+	path := pathname(r)
+	if r.Method == "GET" && path == "/metrics" {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		a.metrics.write(w, a.version)
+		return
+	}
+	var status int
+	var payload string
+	if strings.HasPrefix(path, "/api/") {
+		status, payload = a.misbehave(r)
+	}
+	if status == 0 {
+		status, payload = a.route(r)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, payload)
+	a.metrics.observe(r.Method, path, status, time.Since(started))
 }
 
 func (a *app) route(r *http.Request) (int, string) {
