@@ -101,7 +101,7 @@ async function soak(client, options) {
         const problem = soakProblem(baseline, pods);
         if (problem)
             throw await soakFailure(client, options, problem, record);
-        if (now >= ends)
+        if (now >= ends || options.signal?.aborted)
             break;
         if (options.smokeRound && now >= nextRound) {
             const failed = await options.smokeRound();
@@ -119,6 +119,8 @@ async function soak(client, options) {
         await new Promise(resolve => setTimeout(resolve, Math.max(0, Math.min(POLL_MS, ends - Date.now()))));
     }
     record.watchedMs = Date.now() - started;
+    if (options.signal?.aborted)
+        return;
     record.passed = true;
     log(`Soak passed: ${record.pods} pod(s) steady for ${(0,duration/* formatDuration */.a)(record.watchedMs)}${options.smokeRound ? `, ${record.rounds} smoke round(s) passed` : ''}`);
 }

@@ -1,8 +1,8 @@
-export const id = 203;
-export const ids = [203];
+export const id = 818;
+export const ids = [818];
 export const modules = {
 
-/***/ 4203:
+/***/ 5818:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -562,6 +562,119 @@ function regexTest(pattern, text) {
     return compile(pattern).test(text);
 }
 
+// EXTERNAL MODULE: ./src/verify/analysis/condition.ts
+var condition = __webpack_require__(1925);
+;// CONCATENATED MODULE: ./src/verify/analysis/spec.ts
+/**
+ * The `analysis:` section of the smoke-check file: Prometheus queries judged
+ * while the release soaks. Each metric: name, query, interval, count (or a
+ * duration: count = duration / interval), successCondition or thresholdRange,
+ * failureLimit, inconclusiveLimit, and upstream {maxRatio, slack}. Errors name
+ * the file and line, as the checks' do. Pure.
+ */
+
+
+const METRIC_FIELDS = new Set([
+    'name',
+    'query',
+    'interval',
+    'count',
+    'duration',
+    'successCondition',
+    'thresholdRange',
+    'failureLimit',
+    'inconclusiveLimit',
+    'upstream'
+]);
+const DEFAULT_INTERVAL_MS = 10_000;
+function count(reader, map, key, where, fallback, min) {
+    const value = map.get(key);
+    if (value === undefined)
+        return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
+        reader.fail(`${where} ${key}`, `must be a whole number of at least ${min}`, reader.nodeOf(map, key));
+    return value;
+}
+function number(reader, map, key, where) {
+    const value = map.get(key);
+    if (value === undefined)
+        return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value))
+        reader.fail(`${where} ${key}`, 'must be a number', reader.nodeOf(map, key));
+    return value;
+}
+function success(reader, map, where) {
+    const text = map.get('successCondition');
+    const range = map.get('thresholdRange', true);
+    if ((text === undefined) === (range === undefined))
+        reader.fail(where, 'needs exactly one of successCondition (result < 0.05) or thresholdRange ({ max: 0.05 })', map);
+    if (text !== undefined) {
+        const parsed = typeof text === 'string' ? (0,condition/* parseCondition */.zB)(text) : 'must be a string such as result < 0.05';
+        if (typeof parsed === 'string')
+            reader.fail(`${where} successCondition`, parsed, reader.nodeOf(map, 'successCondition'));
+        return parsed;
+    }
+    const bounds = reader.mapOf(range, `${where} thresholdRange`);
+    reader.onlyFields(bounds, new Set(['min', 'max']), `${where} thresholdRange`);
+    const min = number(reader, bounds, 'min', `${where} thresholdRange`);
+    const max = number(reader, bounds, 'max', `${where} thresholdRange`);
+    if (min === undefined && max === undefined)
+        reader.fail(`${where} thresholdRange`, 'needs min, max or both', bounds);
+    return (0,condition/* thresholdCondition */.Hb)(min, max);
+}
+function parseAnalysis(reader, node) {
+    const root = reader.mapOf(node, 'analysis');
+    reader.onlyFields(root, new Set(['interval', 'metrics']), 'analysis');
+    const defaultInterval = reader.duration(root, 'interval', 'analysis', DEFAULT_INTERVAL_MS);
+    const list = root.get('metrics', true);
+    if (!(0,dist/* isSeq */.oP)(list) || list.items.length === 0)
+        reader.fail('analysis metrics', 'must be a non-empty list', (list ?? root));
+    const names = new Set();
+    const metrics = list.items.map((item, index) => {
+        const map = reader.mapOf(item, `analysis metric ${index + 1}`);
+        reader.onlyFields(map, METRIC_FIELDS, `analysis metric ${index + 1}`);
+        const name = map.get('name');
+        if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name))
+            reader.fail(`analysis metric ${index + 1} name`, 'must be a name such as error-rate', map);
+        if (names.has(name))
+            reader.fail(`analysis metric ${name}`, 'is defined twice', map);
+        names.add(name);
+        const where = `analysis metric ${name}`;
+        const query = map.get('query');
+        if (typeof query !== 'string' || !query.trim())
+            reader.fail(`${where} query`, 'must be a PromQL query', map);
+        const intervalMs = reader.duration(map, 'interval', where, defaultInterval);
+        if (map.get('count') !== undefined && map.get('duration') !== undefined)
+            reader.fail(where, 'give count or duration, not both', map);
+        const durationMs = reader.duration(map, 'duration', where, 0);
+        const measurements = durationMs
+            ? Math.max(1, Math.floor(durationMs / intervalMs))
+            : count(reader, map, 'count', where, 3, 1);
+        const upstreamNode = map.get('upstream', true);
+        let upstream;
+        if (upstreamNode !== undefined) {
+            const bound = reader.mapOf(upstreamNode, `${where} upstream`);
+            reader.onlyFields(bound, new Set(['maxRatio', 'slack']), `${where} upstream`);
+            const maxRatio = number(reader, bound, 'maxRatio', `${where} upstream`);
+            if (maxRatio === undefined || maxRatio <= 0)
+                reader.fail(`${where} upstream maxRatio`, 'must be a number above 0, such as 1.5', bound);
+            upstream = { maxRatio, slack: number(reader, bound, 'slack', `${where} upstream`) ?? 0 };
+        }
+        return {
+            name,
+            query,
+            intervalMs,
+            count: measurements,
+            success: success(reader, map, where),
+            failureLimit: count(reader, map, 'failureLimit', where, 0, 0),
+            inconclusiveLimit: count(reader, map, 'inconclusiveLimit', where, 0, 0),
+            upstream,
+            line: reader.lineOf(map)
+        };
+    });
+    return { metrics };
+}
+
 ;// CONCATENATED MODULE: ./src/smoke/spec.ts
 /**
  * The smoke checks file (or inline YAML), parsed and validated strictly: an
@@ -576,8 +689,9 @@ function regexTest(pattern, text) {
 
 
 
+
 const DEFAULT_TIMEOUT_MS = 60_000;
-const DEFAULT_INTERVAL_MS = 2_000;
+const spec_DEFAULT_INTERVAL_MS = 2_000;
 const CHECK_FIELDS = new Set([
     'name',
     'method',
@@ -849,7 +963,10 @@ function parseSmokeSpec(text, source) {
     }
     expandAliases(document, reader);
     const root = reader.mapOf(document.contents, 'the smoke checks');
-    reader.onlyFields(root, new Set(['defaults', 'checks']), 'the smoke checks');
+    reader.onlyFields(root, new Set(['defaults', 'checks', 'analysis']), 'the smoke checks');
+    // Metric analysis (verify/analysis/) shares the file: its queries run while the release soaks.
+    const analysisNode = root.get('analysis', true);
+    const analysis = analysisNode === undefined ? undefined : parseAnalysis(reader, analysisNode);
     const defaultsNode = root.get('defaults', true);
     const defaults = defaultsNode === undefined ? undefined : reader.mapOf(defaultsNode, 'defaults');
     if (defaults)
@@ -858,9 +975,11 @@ function parseSmokeSpec(text, source) {
         ? reader.duration(defaults, 'timeout', 'defaults', DEFAULT_TIMEOUT_MS)
         : DEFAULT_TIMEOUT_MS;
     const intervalMs = defaults
-        ? reader.duration(defaults, 'interval', 'defaults', DEFAULT_INTERVAL_MS)
-        : DEFAULT_INTERVAL_MS;
+        ? reader.duration(defaults, 'interval', 'defaults', spec_DEFAULT_INTERVAL_MS)
+        : spec_DEFAULT_INTERVAL_MS;
     const checksNode = root.get('checks', true);
+    if (analysis && checksNode === undefined)
+        return { source, checks: [], analysis };
     if (!(0,dist/* isSeq */.oP)(checksNode) || checksNode.items.length === 0) {
         reader.fail('checks', 'must be a non-empty list', (checksNode ?? root));
     }
@@ -901,7 +1020,7 @@ function parseSmokeSpec(text, source) {
     // jq's worker starts loading jq now, in its own thread; prepareSmokeSpec compiles through it.
     if (jqAssertions({ source, checks }).length)
         preloadJq();
-    return { source, checks };
+    return { source, checks, ...(analysis ? { analysis } : {}) };
 }
 function jqAssertions(spec) {
     return spec.checks.flatMap(check => check.type === 'http'
@@ -933,7 +1052,7 @@ async function prepareSmokeSpec(spec, jq = sharedJq()) {
     }
 }
 /** With only a base URL: GET /healthz must answer 2xx. */
-function defaultSmokeSpec(timeoutMs = DEFAULT_TIMEOUT_MS, intervalMs = DEFAULT_INTERVAL_MS) {
+function defaultSmokeSpec(timeoutMs = DEFAULT_TIMEOUT_MS, intervalMs = spec_DEFAULT_INTERVAL_MS) {
     return {
         source: 'smoke-url',
         checks: [
@@ -1641,6 +1760,72 @@ function loadSmokeSpec(input) {
     if (!real.startsWith(workspace + (external_node_path_default()).sep))
         throw new errors/* StageError */.Zu('InvalidInput', `Input smoke-checks names ${tests}, which is outside the workspace.`);
     return parseSmokeSpec((0,external_node_fs_.readFileSync)(real, 'utf8'), external_node_path_default().relative(workspace, real));
+}
+
+
+/***/ }),
+
+/***/ 1925:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Hb: () => (/* binding */ thresholdCondition),
+/* harmony export */   pu: () => (/* binding */ describeCondition),
+/* harmony export */   v9: () => (/* binding */ holds),
+/* harmony export */   zB: () => (/* binding */ parseCondition)
+/* harmony export */ });
+const COMPARISON = /^\s*result(?:\[0\])?\s*(<=|>=|==|!=|<|>)\s*(-?(?:\d+\.?\d*|\.\d+)(?:e-?\d+)?)\s*$/i;
+/** The condition, or a message saying what is wrong with it. */
+function parseCondition(text) {
+    const or = text.split('||').map(part => part.split('&&'));
+    const parsed = [];
+    for (const group of or) {
+        const all = [];
+        for (const term of group) {
+            const match = COMPARISON.exec(term);
+            if (!match)
+                return `"${term.trim()}" is not a comparison of result with a number, such as result < 0.05 (&& and || join them)`;
+            all.push({ op: match[1], value: Number(match[2]) });
+        }
+        parsed.push(all);
+    }
+    const groups = parsed.map(all => (all.length === 1 ? all[0] : { and: all }));
+    return groups.length === 1 ? groups[0] : { or: groups };
+}
+function thresholdCondition(min, max) {
+    const terms = [];
+    if (min !== undefined)
+        terms.push({ op: '>=', value: min });
+    if (max !== undefined)
+        terms.push({ op: '<=', value: max });
+    return terms.length === 1 ? terms[0] : { and: terms };
+}
+function holds(condition, result) {
+    if ('and' in condition)
+        return condition.and.every(c => holds(c, result));
+    if ('or' in condition)
+        return condition.or.some(c => holds(c, result));
+    switch (condition.op) {
+        case '<':
+            return result < condition.value;
+        case '<=':
+            return result <= condition.value;
+        case '>':
+            return result > condition.value;
+        case '>=':
+            return result >= condition.value;
+        case '==':
+            return result === condition.value;
+        case '!=':
+            return result !== condition.value;
+    }
+}
+function describeCondition(condition) {
+    if ('and' in condition)
+        return condition.and.map(describeCondition).join(' && ');
+    if ('or' in condition)
+        return condition.or.map(describeCondition).join(' || ');
+    return `result ${condition.op} ${condition.value}`;
 }
 
 
