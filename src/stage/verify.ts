@@ -3,8 +3,10 @@
  * (the verdict of each resource goes into the record, a failure says which
  * pod and container, with its log tail); then the chart's post-install and
  * post-upgrade hooks (stage/post-deploy.ts); then the smoke checks against the
- * running service, with every secret they could show masked and redacted.
- * The smoke module is loaded only by stages that have smoke checks.
+ * running service, with every secret they could show masked and redacted;
+ * then, with soak or an analysis section, the new revision watched and its
+ * metrics judged for a while (verify/soak.ts, verify/analysis/).
+ * The smoke, soak and analysis modules are loaded only by stages that use them.
  */
 import * as core from '@actions/core'
 import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node'
@@ -165,12 +167,12 @@ async function soakRelease(
       durationMs: config.soakMs,
       intervalMs: config.soakIntervalMs,
       pods,
-      smokeRound:
-        smokeChecks &&
-        (async () =>
-          (await runChecks(stage, smokeChecks, 'Soak: smoke checks again'))
-            .filter(r => !r.passed)
-            .map(r => r.name)),
+      smokeRound: smokeChecks?.spec.checks.length
+        ? async () =>
+            (await runChecks(stage, smokeChecks, 'Soak: smoke checks again'))
+              .filter(r => !r.passed)
+              .map(r => r.name)
+        : undefined,
       log: line => info(line),
       record: record.soak!,
       signal
