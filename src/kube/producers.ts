@@ -19,7 +19,13 @@ import { asKubeApiError } from './errors.js'
 import { dataOf, getOrNull, secretPath, type SecretData } from './existing.js'
 import { objectPath, withQuery } from './paths.js'
 import { issuerOf, producerReadiness, type ProducerFacts } from './status/producer.js'
-import type { KubeResource, Readiness } from './status/types.js'
+import {
+  conditionText,
+  findCondition,
+  type Condition,
+  type KubeResource,
+  type Readiness
+} from './status/types.js'
 
 export interface ProducerTarget extends SecretProducer {
   resource: ApiResource
@@ -58,19 +64,12 @@ async function askForSync(
   )
   const patch = { metadata: { annotations: { [FORCE_SYNC_ANNOTATION]: String(Date.now()) } } }
   const { body } = await client.send<KubeResource>('PATCH', path, patch, 'application/merge-patch+json')
-  const status = (body.status ?? {}) as {
-    syncedResourceVersion?: string
-    conditions?: { type: string; status: string; reason?: string; message?: string }[]
-  }
-  const ready = status.conditions?.find(c => c.type === 'Ready')
+  const status = (body.status ?? {}) as { syncedResourceVersion?: string; conditions?: Condition[] }
+  const ready = findCondition(status.conditions, 'Ready')
   return {
     syncedBefore: status.syncedResourceVersion ?? '',
-    failureBefore:
-      ready?.status === 'False' && !target.created
-        ? ready.reason && ready.message
-          ? `${ready.reason}: ${ready.message}`
-          : (ready.message ?? ready.reason)
-        : undefined,
+    // The same text the rule compares: status/producer.ts judges a failure stale by it.
+    failureBefore: ready?.status === 'False' && !target.created ? conditionText(ready) : undefined,
     askedAt: Date.now()
   }
 }

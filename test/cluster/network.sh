@@ -51,16 +51,9 @@ start_network() {
     --hostname-override "$node_name" --service-cluster-ip-range "$service_cidr" \
     --health-port "$health" --metrics-port 0 -v 1 >"$log" 2>&1 </dev/null &
   pid=$!
-  echo "$pid" >"$state/pids/$(ls "$state/pids" | wc -l | tr -d ' ')-kube-router.pid"
-  local deadline=$(( $(date +%s) + 60 ))
-  until curl -sf "http://127.0.0.1:$health/healthz" >/dev/null 2>&1; do
-    if ! kill -0 "$pid" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
-      network_step "FAILED: kube-router did not become healthy; last lines of $log:"
-      tail -n 25 "$log" >&2
-      return 1
-    fi
-    sleep 0.3
-  done
+  record_pid "$state" kube-router "$pid"
+  wait_http_ready "http://127.0.0.1:$health/healthz" "$pid" "$log" 60 network_step \
+    "kube-router did not become healthy" || return 1
   # Its first full sync programs the policies that already exist.
   network_step "kube-router healthy (pid $pid)"
 }

@@ -204,11 +204,6 @@ clear_status() {
   "$1" --kubeconfig "$2" patch "$3" --subresource status --type merge -p '{"status":null}' >/dev/null
 }
 
-record_pid() {
-  local state=$1 name=$2 pid=$3
-  echo "$pid" >"$state/pids/$(ls "$state/pids" | wc -l | tr -d ' ')-$name.pid"
-}
-
 start_operators() {
   local state=$1
   local kubeconfig=$state/kubeconfig bin kubectl eso cm

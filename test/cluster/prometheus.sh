@@ -153,16 +153,8 @@ start_prometheus() {
     --storage.tsdb.retention.time 1d --storage.tsdb.retention.size 1GB \
     --web.listen-address "127.0.0.1:$port" --web.external-url "$url" >"$log" 2>&1 </dev/null &
   pid=$!
-  echo "$pid" >"$state/pids/$(ls "$state/pids" | wc -l | tr -d ' ')-prometheus.pid"
-  local deadline=$(( $(date +%s) + 60 ))
-  until curl -sf "$url/-/ready" >/dev/null 2>&1; do
-    if ! kill -0 "$pid" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
-      prom_step "FAILED: Prometheus did not become ready; last lines of $log:"
-      tail -n 25 "$log" >&2
-      return 1
-    fi
-    sleep 0.3
-  done
+  record_pid "$state" prometheus "$pid"
+  wait_http_ready "$url/-/ready" "$pid" "$log" 60 prom_step "Prometheus did not become ready" || return 1
   # Written only once it answers: its presence tells the tests there is a Prometheus to query.
   echo "$url" >"$state/prometheus-url"
   prom_step "ready at $url (pid $pid)"

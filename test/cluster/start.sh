@@ -100,7 +100,7 @@ pki=$state/pki
 launch() {
   local name=$1; shift
   nohup "$@" >"$state/logs/$name.log" 2>&1 </dev/null &
-  echo $! >"$state/pids/$(ls "$state/pids" | wc -l | tr -d ' ')-$name.pid"
+  record_pid "$state" "$name" $!
 }
 # Waits until a command succeeds, failing the component if its process dies or time runs out.
 wait_for() {

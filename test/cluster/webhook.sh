@@ -43,7 +43,7 @@ port=$(free_port)
 node=${KUBE_STAGE_WEBHOOK_NODE:-node}
 nohup "$node" "$here/webhook/server.mjs" "$port" "$pki/webhook.crt" "$pki/webhook.key" >"$logfile" 2>&1 </dev/null &
 pid=$!
-echo "$pid" >"$state/pids/$(ls "$state/pids" | wc -l | tr -d ' ')-webhook.pid"
+record_pid "$state" webhook "$pid"
 echo "$port" >"$state/webhook-port"
 for _ in $(seq 1 50); do
   curl -sf --cacert "$pki/webhook-ca.crt" "https://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
