@@ -6,6 +6,7 @@
 import { StageError } from './errors.js'
 import { parseDuration } from './duration.js'
 import { withoutCredentials } from './redact.js'
+import { parseCanarySteps } from './strategy/plan.js'
 
 export type InputReader = (name: string) => string
 
@@ -108,4 +109,16 @@ export function urlInput(read: InputReader, name: string): string | undefined {
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '')
     throw new StageError('InvalidInput', `Input ${name} must be an http(s) URL, not "${shown}".`)
   return value
+}
+
+/** canary-steps: the canary's share of pods at each step, "10%, 50%". */
+export function canaryStepsInput(read: InputReader): number[] {
+  const text = optional(read, 'canary-steps') ?? '10%, 50%'
+  const steps = parseCanarySteps(text)
+  if (typeof steps === 'string')
+    throw new StageError(
+      'InvalidInput',
+      `Input canary-steps must list the canary's share of pods at each step, rising, such as "10%, 50%": ${steps}.`
+    )
+  return steps
 }

@@ -6,6 +6,7 @@
 import { StageError } from './errors.js'
 import {
   booleanInput,
+  canaryStepsInput,
   choiceInput,
   durationInput,
   headersInput,
@@ -19,6 +20,7 @@ import { DEFAULT_PARITY_EXPECTED } from './promote/release.js'
 import { isCidr } from './kube/isolation/policy.js'
 import { checkRenderEnvNames } from './manifests/render-env.js'
 import { MIN_RELEASE_KEY_LENGTH } from './promote/signature.js'
+import type { StrategyName } from './strategy/plan.js'
 
 export type { InputReader } from './input-readers.js'
 
@@ -122,6 +124,14 @@ export interface StageConfig {
   prometheusHeaders: Record<string, string>
   /** What an inconclusive metric (no data) does: fail the stage, or warn. */
   analysisInconclusive: 'fail' | 'warn'
+  /** How a changed Deployment reaches its new version (src/strategy/). */
+  strategy: StrategyName
+  /** strategy canary: the canary's share of pods at each step, in percent, rising. */
+  canarySteps: number[]
+  /** strategy blue-green: how long the old version stays after the switch, the new one watched. */
+  rollbackWindowMs: number
+  /** strategy blue-green: where the preview answers, for the smoke checks before the switch. */
+  previewUrl?: string
   /** Old names of renamed inputs that this run set (RENAMED_INPUTS): each gets a warning. */
   renamedInputs: string[]
 }
@@ -312,6 +322,10 @@ export function readStageConfig(readInput: InputReader, env: NodeJS.ProcessEnv):
     prometheusUrl: urlInput(read, 'prometheus-url'),
     prometheusHeaders: headersInput(read, 'prometheus-headers'),
     analysisInconclusive: choiceInput(read, 'analysis-inconclusive', ['fail', 'warn'] as const, 'fail'),
+    strategy: choiceInput(read, 'strategy', ['rolling', 'canary', 'blue-green'] as const, 'rolling'),
+    canarySteps: canaryStepsInput(read),
+    rollbackWindowMs: durationInput(read, 'rollback-window', '1m'),
+    previewUrl: urlInput(read, 'preview-url'),
     rollback: booleanInput(read, 'rollback', true),
     prune: booleanInput(read, 'prune', false),
     parity: choiceInput(read, 'parity', ['warn', 'fail', 'off'] as const, 'warn'),

@@ -68,7 +68,7 @@ export async function run(): Promise<void> {
     // apply: tiers in dependency order; it says what it wrote, even when it stopped half-way
     // (with prune, the ApplySet first records the new kinds too, so an interrupted run leaks nothing)
     if (applySet) await widenApplySet(stage, applySet)
-    const applied = await apply(stage, admitted)
+    const applied = await apply(stage, admitted, { smoke: sources.smoke })
     try {
       if (!applied.ok) throw applied.error
       // wait (one deadline for everything), then smoke
@@ -78,7 +78,8 @@ export async function run(): Promise<void> {
         rendered: planned.rendered.objects,
         smoke: sources.smoke,
         options: admitted.options,
-        upstream: admitted.upstream
+        upstream: admitted.upstream,
+        judged: applied.judged
       })
     } catch (error) {
       // Only what this stage wrote goes back; a rollback that fails is a warning, not the failure.

@@ -46,6 +46,13 @@ export function parseRelease(text: string, key?: string): ReleaseRecord {
       record.analysis === undefined ||
       (isMap(record.analysis) && Object.values(record.analysis).every(v => Number.isFinite(v)))
     ) ||
+    !(
+      record.strategy === undefined ||
+      (isMap(record.strategy) &&
+        typeof record.strategy.name === 'string' &&
+        Array.isArray(record.strategy.steps) &&
+        record.strategy.steps.every(step => isMap(step) && Number.isFinite(step.share)))
+    ) ||
     !isMap(record.config) ||
     !nested(record.config!.configMaps) ||
     !nested(record.config!.env) ||

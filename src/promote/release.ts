@@ -62,6 +62,8 @@ export interface ReleaseRecord {
   secretDigests?: Record<string, string>
   /** Metric analysis: the last value each metric measured here, for the next stage's upstream bound. */
   analysis?: Record<string, number>
+  /** With strategy canary or blue-green: the steps taken here and what each measured. */
+  strategy?: ReleaseStrategy
   /** What was left out to keep the record under RELEASE_MAX_BYTES (see fitRelease). */
   omitted?: Omission[]
   /** Set by a stage in plan mode: nothing was deployed, so only another plan may promote from it. */
@@ -307,6 +309,20 @@ export interface ReleaseInput {
   preDeploy?: ReleaseRecord['preDeploy']
   secretDigests?: ReleaseRecord['secretDigests']
   analysis?: ReleaseRecord['analysis']
+  strategy?: ReleaseStrategy
+}
+
+export interface ReleaseStrategy {
+  name: 'canary' | 'blue-green'
+  outcome?: 'promoted' | 'stopped' | 'switched back'
+  steps: {
+    name: string
+    /** The new version's share of the pods the Services selected. */
+    share: number
+    durationMs: number
+    passed: boolean
+    analysis?: Record<string, number>
+  }[]
 }
 
 export function buildRelease(input: ReleaseInput): ReleaseRecord {
@@ -335,7 +351,8 @@ export function buildRelease(input: ReleaseInput): ReleaseRecord {
     ...(input.secretDigests && Object.keys(input.secretDigests).length > 0
       ? { secretDigests: input.secretDigests }
       : {}),
-    ...(input.analysis && Object.keys(input.analysis).length > 0 ? { analysis: input.analysis } : {})
+    ...(input.analysis && Object.keys(input.analysis).length > 0 ? { analysis: input.analysis } : {}),
+    ...(input.strategy ? { strategy: input.strategy } : {})
   }
 }
 

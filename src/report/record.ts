@@ -93,6 +93,8 @@ export interface StageRecord {
   secretDigests?: Record<string, string>
   /** The post-deploy hook Jobs (Helm post-install/post-upgrade), in the order they ran. */
   postDeploy?: PreDeployRecord[]
+  /** With strategy canary or blue-green: each step, what it measured, and how far the new version got. */
+  strategy?: StrategyRecord
 }
 
 export function newStageRecord(now = Date.now()): StageRecord {
@@ -117,4 +119,30 @@ export interface SoakRecord {
   passed: boolean
   /** What ended it, when it failed. */
   failure?: string
+}
+
+export interface StrategyStep {
+  /** "canary 10%", "preview", "switched". */
+  name: string
+  /** The new version's share of the pods the Services select (0 for a preview before the switch). */
+  share: number
+  /** Its pods, and the stable version's, during the step. */
+  pods: { new: number; stable: number }
+  startedAt: number
+  durationMs: number
+  passed: boolean
+  failure?: string
+  /** The last value each metric measured during the step. */
+  analysis?: Record<string, number>
+}
+
+export interface StrategyRecord {
+  name: 'canary' | 'blue-green'
+  /** The Deployments it applied to ("Deployment/shop"); none when no pod template changed. */
+  deployments: string[]
+  steps: StrategyStep[]
+  /** promoted: the Deployments now run the new version; stopped: it never took all the traffic; switched back. */
+  outcome?: 'promoted' | 'stopped' | 'switched back'
+  /** How much of the traffic the new version could take, and for how long, when it was stopped. */
+  exposure?: { share: number; ms: number }
 }

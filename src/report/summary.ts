@@ -10,7 +10,7 @@ import { withoutCredentials } from '../redact.js'
 import type { TargetAnswer } from '../smoke/run.js'
 import { escapeHtml } from './html.js'
 import { planCounts, type PlanEntry } from './plan.js'
-import { stageResult, type StageRecord, type ResourceRecord } from './record.js'
+import { stageResult, type StageRecord, type ResourceRecord, type StrategyRecord } from './record.js'
 
 /** GitHub refuses step summaries above 1 MiB; stay well below it. */
 export const SUMMARY_LIMIT_BYTES = 1000 * 1024
@@ -208,6 +208,35 @@ function soakSection(record: StageRecord): string {
   return `### Soak\n\n${outcome}\n`
 }
 
+function strategySection(record: StrategyRecord | undefined): string {
+  if (!record) return ''
+  const head = `### Strategy: ${record.name}\n\n`
+  if (record.steps.length === 0)
+    return `${head}No live Deployment's pod template changed: nothing to take step by step.\n`
+  const share = (s: number) => `${Math.round(s * 1000) / 10}%`
+  const rows = record.steps.map(step => [
+    escapeHtml(step.name),
+    step.name === 'preview' ? 'none (preview)' : share(step.share),
+    `${step.pods.new} new, ${step.pods.stable} stable`,
+    formatDuration(step.durationMs),
+    step.passed ? '✅ passed' : `❌ ${escapeHtml(step.failure ?? 'failed')}`
+  ])
+  const exposure = record.exposure
+  const outcome =
+    record.outcome === 'promoted'
+      ? `✅ Every step passed: ${escapeHtml(record.deployments.join(', '))} now run the new version.`
+      : record.outcome === 'stopped'
+        ? `❌ Stopped: ${escapeHtml(record.deployments.join(', '))} never left the stable version${
+            exposure && exposure.share > 0
+              ? `; the new version had at most ${share(exposure.share)} of the pods behind the Services (so about that share of the requests) for ${formatDuration(exposure.ms)}`
+              : ', and the new version had none of the traffic'
+          }.`
+        : record.outcome === 'switched back'
+          ? `❌ Switched back: the Services select the stable version again; the new version had all the traffic for ${formatDuration(exposure?.ms ?? 0)}.`
+          : '❌ The steps passed, but the Deployments did not reach the new version (see the failure above).'
+  return `${head}${outcome}\n\n${table(['Step', "New version's share", 'Pods', 'Took', 'Result'], rows)}\n`
+}
+
 function analysisSection(record: StageRecord): string {
   if (!record.analysis?.length) return ''
   const icon = { Successful: '✅ passed', Failed: '❌ failed', Inconclusive: '⚠️ inconclusive' }
@@ -341,6 +370,7 @@ export function renderSummary(record: StageRecord): string {
     prunedSection(record),
     imagesSection(record),
     smokeSection(record),
+    strategySection(record.strategy),
     soakSection(record),
     analysisSection(record),
     paritySection(record),

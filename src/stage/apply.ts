@@ -25,13 +25,17 @@ import { awaitProducedSecrets, type ProducerTarget } from '../kube/producers.js'
 import type { SecretData } from '../kube/existing.js'
 import { producedSecretOf } from '../manifests/producers.js'
 import { stampConfigDigests, templateDigest, withTemplateDigest } from '../manifests/config-digest.js'
+import { rollbackTargets } from '../kube/rollback.js'
+import type { StrategyName } from '../strategy/plan.js'
+import type { Judges } from '../strategy/steps.js'
 
 /** `written` is what the stage wrote, in plan order: all of it, or up to where it stopped. */
 export type Applied =
-  | { ok: true; written: PlannedObject[]; objects: AppliedObject[] }
+  /** judged: a canary or blue-green strategy judged the new version step by step. */
+  | { ok: true; written: PlannedObject[]; objects: AppliedObject[]; judged: boolean }
   | { ok: false; written: PlannedObject[]; error: unknown }
 
-export async function apply(stage: StageContext, admitted: Admitted): Promise<Applied> {
+export async function apply(stage: StageContext, admitted: Admitted, judges: Judges): Promise<Applied> {
   const { client, config, record } = stage
   const { plan, options } = admitted
   const started = Date.now()
@@ -74,7 +78,20 @@ export async function apply(stage: StageContext, admitted: Admitted): Promise<Ap
       )
       applied.push(...jobs)
     }
-    applied.push(...(await applyPlanned(client, workloads, options, onApplied)))
+    // With a canary or blue-green strategy, the Deployments whose pod template changes are written
+    // only once the new version passed its steps; everything else is written now.
+    const held = heldForStrategy(config.strategy, workloads.flat())
+    const now = workloads.map(tier => tier.filter(p => !held.includes(p))).filter(t => t.length > 0)
+    applied.push(...(await applyPlanned(client, now, options, onApplied)))
+    if (held.length > 0) {
+      const promote = () => applyPlanned(client, [held], options, onApplied)
+      applied.push(
+        ...(await runStrategy(stage, held, { smoke: judges.smoke, upstream: admitted.upstream }, promote))
+      )
+    } else if (config.strategy !== 'rolling')
+      info(
+        `strategy ${config.strategy}: no live Deployment's pod template changes, so there is no step to take`
+      )
     const counts = ['created', 'configured', 'replaced', 'unchanged']
       .map(action => ({ action, n: applied.filter(a => a.action === action).length }))
       .filter(({ action, n }) => n > 0 || action !== 'replaced')
@@ -92,10 +109,28 @@ export async function apply(stage: StageContext, admitted: Admitted): Promise<Ap
       namespace: a.object.metadata.namespace,
       action: a.action
     }))
-    return { ok: true, written: writtenPlan(), objects: applied }
+    return { ok: true, written: writtenPlan(), objects: applied, judged: held.length > 0 }
   } catch (error) {
     return { ok: false, written: writtenPlan(), error }
   }
+}
+
+/** The Deployments a canary or blue-green strategy takes step by step: those live whose pod template changes. */
+function heldForStrategy(strategy: StrategyName, workloads: readonly PlannedObject[]): PlannedObject[] {
+  if (strategy === 'rolling') return []
+  return rollbackTargets(workloads).filter(p => p.object.kind === 'Deployment')
+}
+
+/** Loaded only by a stage that uses a strategy. */
+async function runStrategy(
+  stage: StageContext,
+  held: readonly PlannedObject[],
+  judges: Judges,
+  promote: () => Promise<AppliedObject[]>
+): Promise<AppliedObject[]> {
+  if (stage.config.strategy === 'canary')
+    return (await import('../strategy/canary.js')).runCanary(stage, held, judges, promote)
+  return (await import('../strategy/blue-green.js')).runBlueGreen(stage, held, judges, promote)
 }
 
 /** Waits for the Secrets the applied producers make; undefined when the stage has none. */

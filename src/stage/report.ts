@@ -144,7 +144,18 @@ export function recordRelease(record: StageRecord, rendered: Rendered): void {
       },
       preDeploy: preDeployDurations(record),
       secretDigests: record.secretDigests,
-      analysis: measuredValues(record)
+      analysis: measuredValues(record),
+      strategy: record.strategy && {
+        name: record.strategy.name,
+        ...(record.strategy.outcome ? { outcome: record.strategy.outcome } : {}),
+        steps: record.strategy.steps.map(({ name, share, durationMs, passed, analysis }) => ({
+          name,
+          share: Math.round(share * 1000) / 1000,
+          durationMs,
+          passed,
+          ...(analysis ? { analysis } : {})
+        }))
+      }
     })
   )
   const marked = rendered.config.mode === 'plan' ? { ...fitted, planned: true as const } : fitted

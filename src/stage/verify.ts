@@ -20,7 +20,7 @@ import { displayName, objectKey } from '../manifests/objects.js'
 import { isPostDeployHook } from '../manifests/hooks.js'
 import { isPreDeployJob } from '../manifests/pre-deploy.js'
 import type { KubeObject } from '../manifests/types.js'
-import { normalizeSecret } from '../redact.js'
+import { normalizeSecret, withoutCredentials } from '../redact.js'
 import { rememberSecrets } from '../secrets.js'
 import { describeDigestConflict, runningImages, type DigestConflict } from '../report/images.js'
 import { info } from '../report/log.js'
@@ -48,6 +48,8 @@ export interface VerifyInput {
   options: ApplyOptions
   /** The previous stage's release record: metric analysis compares with its values. */
   upstream?: ReleaseRecord
+  /** A canary or blue-green strategy soaked and analysed the new version step by step already. */
+  judged?: boolean
 }
 
 export async function verify(stage: StageContext, input: VerifyInput): Promise<void> {
@@ -94,30 +96,73 @@ export async function verify(stage: StageContext, input: VerifyInput): Promise<v
   // smoke: the running service answers as it should
   if (input.smoke) await smoke(stage, input.smoke)
 
-  // soak and analysis: it keeps doing so, its pods keep running and its metrics stay good, for a while
+  // soak and analysis: it keeps doing so, its pods keep running and its metrics stay good, for a while.
+  // After a canary or blue-green strategy they judged each step already: the smoke checks suffice.
+  if (input.judged) return
+  const context = { pods: outcome.pods as V1Pod[], replicaSets: outcome.replicaSets as V1ReplicaSet[] }
+  await watchRelease(stage, input, {
+    pods: outcome.results.flatMap(r => rolledOutPods(r.object, context)),
+    soakMs: config.soakMs
+  })
+}
+
+/** What a judgement watches: the pods of the new version, for how long, and where the smoke checks go. */
+export interface Judging {
+  pods: V1Pod[]
+  soakMs: number
+  /** The smoke checks' base URL when it is not smoke-url (a blue-green preview). */
+  baseUrl?: string
+  /** false: no smoke checks now (a preview without preview-url); the soak and analysis still watch. */
+  smoke?: boolean
+}
+
+/**
+ * The new version judged: the smoke checks once (with `smoke`), then, with a soak or an
+ * analysis section, its pods watched and its metrics measured for a while.
+ */
+export async function judge(
+  stage: StageContext,
+  input: Pick<VerifyInput, 'smoke' | 'upstream'>,
+  judging: Judging
+): Promise<void> {
+  if (input.smoke && judging.smoke !== false) await smoke(stage, input.smoke, judging.baseUrl)
+  await watchRelease(stage, input, judging)
+}
+
+async function watchRelease(
+  stage: StageContext,
+  input: Pick<VerifyInput, 'smoke' | 'upstream'>,
+  judging: Judging
+): Promise<void> {
   const analysis = input.smoke?.spec.analysis
-  if (config.soakMs > 0 || analysis) {
-    const stop = new AbortController()
-    // The first failure ends both: the other stops at its next step.
-    const watching = [
-      config.soakMs > 0 ? soakRelease(stage, outcome, input.smoke, stop.signal) : undefined,
-      analysis ? analyse(stage, analysis, input.upstream, stop.signal) : undefined
-    ].filter(Boolean) as Promise<void>[]
-    await Promise.all(
-      watching.map(task =>
-        task.catch((error: unknown) => {
-          stop.abort()
-          throw error
-        })
-      )
+  if (judging.soakMs <= 0 && !analysis) return
+  const stop = new AbortController()
+  // The first failure ends both: the other stops at its next step.
+  const watching = [
+    judging.soakMs > 0 ? soakRelease(stage, judging, input.smoke, stop.signal) : undefined,
+    analysis ? analyse(stage, analysis, input.upstream, judging.pods, stop.signal) : undefined
+  ].filter(Boolean) as Promise<void>[]
+  await Promise.all(
+    watching.map(task =>
+      task.catch((error: unknown) => {
+        stop.abort()
+        throw error
+      })
     )
-  }
+  )
+}
+
+/** ${PODS} in a query: a regular expression matching exactly the judged pods' names. */
+export function podsPattern(pods: readonly V1Pod[]): string {
+  const names = pods.map(p => (p.metadata?.name ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+  return names.length > 0 ? names.join('|') : '^$'
 }
 
 async function analyse(
   { config, record }: StageContext,
   spec: AnalysisSpec,
   upstream: ReleaseRecord | undefined,
+  pods: readonly V1Pod[],
   signal: AbortSignal
 ): Promise<void> {
   const { runAnalysis } = await import('../verify/analysis/run.js')
@@ -125,7 +170,7 @@ async function analyse(
     runAnalysis(spec, {
       url: config.prometheusUrl!,
       headers: config.prometheusHeaders,
-      variables: { NAMESPACE: config.namespace, ENVIRONMENT: config.environment },
+      variables: { NAMESPACE: config.namespace, ENVIRONMENT: config.environment, PODS: podsPattern(pods) },
       upstream: upstream?.analysis && { environment: upstream.environment, values: upstream.analysis },
       log: line => info(line),
       signal
@@ -152,27 +197,26 @@ async function analyse(
 
 async function soakRelease(
   stage: StageContext,
-  outcome: WaitOutcome,
+  judging: Judging,
   smokeChecks: SmokeChecks | undefined,
   signal: AbortSignal
 ): Promise<void> {
   const { client, config, record } = stage
-  const context = { pods: outcome.pods as V1Pod[], replicaSets: outcome.replicaSets as V1ReplicaSet[] }
-  const pods = outcome.results.flatMap(r => rolledOutPods(r.object, context))
-  record.soak = { plannedMs: config.soakMs, watchedMs: 0, pods: 0, rounds: 0, passed: false }
+  record.soak = { plannedMs: judging.soakMs, watchedMs: 0, pods: 0, rounds: 0, passed: false }
   const { soak } = await import('../verify/soak.js')
-  await core.group(`Soak: watching the release for ${formatDuration(config.soakMs)}`, () =>
+  await core.group(`Soak: watching the release for ${formatDuration(judging.soakMs)}`, () =>
     soak(client, {
       namespace: config.namespace,
-      durationMs: config.soakMs,
+      durationMs: judging.soakMs,
       intervalMs: config.soakIntervalMs,
-      pods,
-      smokeRound: smokeChecks?.spec.checks.length
-        ? async () =>
-            (await runChecks(stage, smokeChecks, 'Soak: smoke checks again'))
-              .filter(r => !r.passed)
-              .map(r => r.name)
-        : undefined,
+      pods: judging.pods,
+      smokeRound:
+        smokeChecks?.spec.checks.length && judging.smoke !== false
+          ? async () =>
+              (await runChecks(stage, smokeChecks, 'Soak: smoke checks again', judging.baseUrl))
+                .filter(r => !r.passed)
+                .map(r => r.name)
+          : undefined,
       log: line => info(line),
       record: record.soak!,
       signal
@@ -214,20 +258,21 @@ export async function loadSmoke(config: StageConfig): Promise<SmokeChecks | unde
 export async function runChecks(
   { config, credentials }: StageContext,
   smokeChecks: SmokeChecks,
-  title: string
+  title: string,
+  baseUrl = config.smokeUrl
 ): Promise<SmokeResult[]> {
   const { spec, run: runSmokeChecks } = smokeChecks
   const smokeSecrets = config.smokeSecrets
     .map(name => process.env[name])
     .filter((v): v is string => Boolean(v))
     .map(normalizeSecret)
-  const urlPassword = config.smokeUrl && new URL(config.smokeUrl).password
+  const urlPassword = baseUrl && new URL(baseUrl).password
   if (urlPassword) smokeSecrets.push(decodeURIComponent(urlPassword))
   rememberSecrets(smokeSecrets)
   const secrets = [...smokeSecrets, ...credentials]
   const results = await core.group(title, () =>
     runSmokeChecks(spec, {
-      baseUrl: config.smokeUrl,
+      baseUrl,
       env: process.env,
       secrets,
       tls: { caFile: config.smokeCaFile, insecure: config.smokeInsecure },
@@ -244,12 +289,17 @@ export async function runChecks(
 }
 
 /** Smoke checks against the running service. */
-async function smoke(stage: StageContext, smokeChecks: SmokeChecks): Promise<void> {
+async function smoke(stage: StageContext, smokeChecks: SmokeChecks, baseUrl?: string): Promise<void> {
   const { config, record } = stage
   const { spec } = smokeChecks
   if (config.smokeInsecure)
     warn(record, 'smoke-insecure is set: TLS certificates of the smoke target are not verified.')
-  record.smoke = await runChecks(stage, smokeChecks, `Smoke checks (${spec.checks.length})`)
+  record.smoke = await runChecks(
+    stage,
+    smokeChecks,
+    `Smoke checks (${spec.checks.length})${baseUrl ? ` against ${withoutCredentials(baseUrl)}` : ''}`,
+    baseUrl
+  )
   const failed = record.smoke.filter(r => !r.passed)
   if (failed.length > 0) {
     const inline = spec.source === 'smoke-checks' || spec.source === 'smoke-url'
