@@ -2,7 +2,8 @@
 // (examples/app) deployed to real pods in dev, staging and production. Runs
 // dist/index.js once per environment the way .github/workflows/progressive-deploy.yml
 // does, passing each release to the next stage; the smoke checks hit each
-// environment's Service through a NodePort on 127.0.0.1. Then it shows two
+// environment's Service through a NodePort on 127.0.0.1. Production already runs yesterday's
+// release, and takes today's as a canary in two steps. Then it shows two
 // promotions being refused, one of them after a staging that really crash-loops
 // and is rolled back, and asks the restored staging what it serves. Where a real
 // node cannot run (not Linux, not root), KWOK nodes play the pods and one fixture
@@ -99,7 +100,8 @@ function stage(title, environment, namespace, inputs, workspace = root) {
   }
   for (const line of stdout.split('\n')) {
     if (!line || line.startsWith('::add-mask::') || line.startsWith('::endgroup::')) continue
-    if (line.startsWith('::group::')) console.log(dim(`  ${line.slice(9)}`))
+    if (line.startsWith('::group::'))
+      console.log(dim(`  ${line.slice(9).replace(/%0A/g, ' ').replace(/%0D/g, '').replace(/%25/g, '%')}`))
     else if (line.startsWith('::error')) console.log(red(`  ✖ ${line.slice(line.indexOf('::', 2) + 2)}`))
     else if (line.startsWith('::warning')) console.log(yellow(`  ⚠ ${line.slice(line.indexOf('::', 2) + 2)}`))
     else console.log(dim(`    ${line}`))
@@ -195,6 +197,14 @@ try {
   // the real node no pod runs, so there is nothing to verify it with.
   const isolation = realNode ? { isolate: 'true' } : { isolate: 'true', 'isolation-check': 'off' }
 
+  // Production already serves yesterday's release (1.1.0), so today's can go out as a canary.
+  const yesterday = stage("production, yesterday's release", 'production', 'shop-production', {
+    ...smoke('production'),
+    ...isolation,
+    images: 'ghcr.io/example/shop:1.1.0'
+  })
+  failed = yesterday.result !== 'success'
+
   const dev = stage('deploy-dev', 'dev', 'shop-dev', smoke('dev'))
   const staging = stage('deploy-staging (needs: deploy-dev)', 'staging', 'shop-staging', {
     ...smoke('staging'),
@@ -209,10 +219,16 @@ try {
       ...smoke('production'),
       ...isolation,
       'promote-from': staging.release,
-      parity: 'fail'
+      parity: 'fail',
+      // Production takes the new release a step at a time: a canary beside yesterday's pods, judged
+      // by the smoke checks and a short soak of its own pods at each step, before the Deployment moves.
+      strategy: 'canary',
+      'canary-steps': '10%, 50%',
+      soak: '5s',
+      'soak-interval': '1s'
     }
   )
-  failed = [dev, staging, production].some(o => o.result !== 'success')
+  failed = failed || [dev, staging, production].some(o => o.result !== 'success')
   if (realNode) console.log(`  production answers: ${await ask(urls.production)}`)
 
   console.log(bold('\nNow two promotions that must be refused:'))

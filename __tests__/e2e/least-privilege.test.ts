@@ -21,11 +21,11 @@ const namespaces: string[] = []
 afterAll(() => Promise.all(namespaces.map(deleteNamespace)))
 beforeAll(() => requireRealNode())
 
-function shop(version: string, env = ''): string {
+function shop(version: string, env = '', logLevel = 'info'): string {
   return `apiVersion: v1
 kind: ConfigMap
 metadata: { name: shop-config }
-data: { LOG_LEVEL: info }
+data: { LOG_LEVEL: ${logLevel} }
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -53,7 +53,13 @@ checks:
     expect: { json: [{ path: .version, exists: true }] }
 `
 
-function stage(namespace: string, kubeconfig: string, app: string, url: string): Promise<ActionRun> {
+function stage(
+  namespace: string,
+  kubeconfig: string,
+  app: string,
+  url: string,
+  inputs: Record<string, string> = {}
+): Promise<ActionRun> {
   return runAction(
     {
       manifests: 'app.yaml',
@@ -62,7 +68,8 @@ function stage(namespace: string, kubeconfig: string, app: string, url: string):
       kubeconfig,
       timeout: '60s',
       'smoke-url': url,
-      'smoke-checks': 'smoke.yaml'
+      'smoke-checks': 'smoke.yaml',
+      ...inputs
     },
     { workspace: workspaceWith({ 'app.yaml': app, 'smoke.yaml': smoke }), env: {} }
   )
@@ -175,4 +182,51 @@ it('a namespace the stage created goes again when a later check fails; a refused
   } finally {
     await unbind()
   }
+})
+
+it('takes a canary and a blue-green release with only the documented Role, with prune and a ConfigMap change', async () => {
+  const namespace = uniqueName('least-strategy')
+  namespaces.push(namespace)
+  const kubeconfig = await deployerKubeconfig(namespace, documentedRole())
+  const url = await entryService(namespace, 'shop')
+  const apps = testKubeConfig().makeApiClient((await import('@kubernetes/client-node')).AppsV1Api)
+  const digest = async () =>
+    (await apps.readNamespacedDeployment({ name: 'shop', namespace })).spec!.template.metadata!.annotations![
+      'kube-stage.dev/config-digest'
+    ]
+  const inputs = { prune: 'true', 'soak-interval': '1s' }
+
+  expect(errorLine(await stage(namespace, kubeconfig, shop('1.0.0'), url, inputs))).toBe('')
+  const before = await digest()
+
+  // A new image and a changed ConfigMap: the canary's pods start with the new configuration.
+  const canary = await stage(namespace, kubeconfig, shop('1.1.0', '', 'debug'), url, {
+    ...inputs,
+    strategy: 'canary',
+    'canary-steps': '50%'
+  })
+  expect(errorLine(canary)).toBe('')
+  expect(JSON.parse(canary.outputs['release-json']).strategy).toMatchObject({
+    name: 'canary',
+    outcome: 'promoted'
+  })
+  expect(await digest()).not.toBe(before)
+  expect(await getJson(`${url}/api/version`)).toEqual({ version: '1.1.0' })
+
+  const blueGreen = await stage(namespace, kubeconfig, shop('1.4.0', '', 'debug'), url, {
+    ...inputs,
+    strategy: 'blue-green',
+    'rollback-window': '3s'
+  })
+  expect(errorLine(blueGreen)).toBe('')
+  expect(JSON.parse(blueGreen.outputs['release-json']).strategy).toMatchObject({
+    name: 'blue-green',
+    outcome: 'promoted'
+  })
+  expect(blueGreen.outputs.pruned).toBe('[]')
+  expect(await getJson(`${url}/api/version`)).toEqual({ version: '1.4.0' })
+  const left = await apps.listNamespacedDeployment({ namespace })
+  expect(left.items.map(d => d.metadata!.name)).toEqual(['shop'])
+  const entry = await core().readNamespacedService({ name: 'shop-entry', namespace })
+  expect(entry.spec!.selector).toEqual({ app: 'shop' })
 })
