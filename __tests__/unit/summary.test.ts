@@ -1,5 +1,5 @@
 import { renderSummary, truncateSummary } from '../../src/report/summary.js'
-import { newStageRecord } from '../../src/report/record.js'
+import { newStageRecord, type StrategyRecord } from '../../src/report/record.js'
 import { stageOutputs } from '../../src/report/outputs.js'
 
 describe('renderSummary', () => {
@@ -188,5 +188,119 @@ describe('outside text in the summary never becomes markdown', () => {
     const text = renderSummary({ ...record, mode: 'apply' as const, pruned: [link] })
     const pruned = text.split('\n').find(l => l.includes('No longer in the manifests'))
     expect(pruned).toMatch(/^<p>/)
+  })
+})
+
+describe('strategy section', () => {
+  const step = (name: string, share: number, pods: [number, number], extra: object = {}) => ({
+    name,
+    share,
+    pods: { new: pods[0], stable: pods[1] },
+    startedAt: 0,
+    durationMs: 30_000,
+    passed: true,
+    ...extra
+  })
+  const section = (strategy: StrategyRecord) => {
+    const text = renderSummary({ ...newStageRecord(0), strategy })
+    return text.slice(text.indexOf('### Strategy'), text.indexOf('</table>') + '</table>'.length)
+  }
+
+  it('says a stopped canary never left the stable version, and how much of the pods it had for how long', () => {
+    const text = section({
+      name: 'canary',
+      deployments: ['Deployment/shop'],
+      steps: [
+        step('canary 10%', 1 / 11, [1, 10], {
+          durationMs: 65_000,
+          passed: false,
+          failure: 'smoke check health: expected 200, got 503 <script>alert(1)</script>'
+        })
+      ],
+      outcome: 'stopped',
+      exposure: { share: 1 / 11, ms: 65_000 }
+    })
+    expect(text.startsWith('### Strategy: canary\n\n')).toBe(true)
+    expect(text).toContain(
+      '❌ Stopped: Deployment/shop never left the stable version; the new version had at most 9.1% of the pods behind the Services (so about that share of the requests) for 1m5s.'
+    )
+    expect(text).toContain(
+      "<tr><th>Step</th><th>New version's share</th><th>Pods</th><th>Took</th><th>Result</th></tr>"
+    )
+    expect(text).toContain(
+      '<tr><td>canary 10%</td><td>9.1%</td><td>1 new, 10 stable</td><td>1m5s</td><td>❌ smoke check health: expected 200, got 503 &lt;script&gt;alert(1)&lt;/script&gt;</td></tr>'
+    )
+    expect(text).not.toContain('<script>')
+  })
+
+  it('says a canary stopped before any pod of it ran had none of the traffic', () => {
+    const text = section({
+      name: 'canary',
+      deployments: ['Deployment/shop'],
+      steps: [step('canary 10%', 1 / 11, [1, 10], { passed: false })],
+      outcome: 'stopped'
+    })
+    expect(text).toContain(
+      '❌ Stopped: Deployment/shop never left the stable version, and the new version had none of the traffic.'
+    )
+    expect(text).toContain('<td>❌ failed</td>')
+  })
+
+  it('lists every step of a promoted canary, one row each', () => {
+    const text = section({
+      name: 'canary',
+      deployments: ['Deployment/shop', 'Deployment/cart'],
+      steps: [step('canary 10%', 2 / 22, [2, 20]), step('canary 50%', 0.5, [20, 20], { durationMs: 4200 })],
+      outcome: 'promoted'
+    })
+    expect(text).toContain('✅ Every step passed: Deployment/shop, Deployment/cart now run the new version.')
+    const rows = text.split('\n').filter(l => l.startsWith('<tr><td>'))
+    expect(rows).toEqual([
+      '<tr><td>canary 10%</td><td>9.1%</td><td>2 new, 20 stable</td><td>30.0s</td><td>✅ passed</td></tr>',
+      '<tr><td>canary 50%</td><td>50%</td><td>20 new, 20 stable</td><td>4.2s</td><td>✅ passed</td></tr>'
+    ])
+  })
+
+  it('says a blue-green that switched back had all the traffic, and shows the preview as none', () => {
+    const text = section({
+      name: 'blue-green',
+      deployments: ['Deployment/shop'],
+      steps: [
+        step('preview', 0, [4, 4]),
+        step('switched', 1, [4, 4], { passed: false, durationMs: 12_000, failure: 'soak: pod restarted' })
+      ],
+      outcome: 'switched back',
+      exposure: { share: 1, ms: 12_000 }
+    })
+    expect(text.startsWith('### Strategy: blue-green\n\n')).toBe(true)
+    expect(text).toContain(
+      '❌ Switched back: the Services select the stable version again; the new version had all the traffic for 12.0s.'
+    )
+    expect(text).toContain(
+      '<tr><td>preview</td><td>none (preview)</td><td>4 new, 4 stable</td><td>30.0s</td><td>✅ passed</td></tr>'
+    )
+    expect(text).toContain(
+      '<tr><td>switched</td><td>100%</td><td>4 new, 4 stable</td><td>12.0s</td><td>❌ soak: pod restarted</td></tr>'
+    )
+  })
+
+  it('says when there was nothing to take step by step, and nothing without a strategy', () => {
+    const text = renderSummary({
+      ...newStageRecord(0),
+      strategy: { name: 'blue-green', deployments: [], steps: [] }
+    })
+    expect(text).toContain(
+      "### Strategy: blue-green\n\nNo live Deployment's pod template changed: nothing to take step by step.\n"
+    )
+    expect(renderSummary(newStageRecord(0))).not.toContain('### Strategy')
+  })
+
+  it('says when every step passed but the Deployments did not reach the new version', () => {
+    const text = section({
+      name: 'canary',
+      deployments: ['Deployment/shop'],
+      steps: [step('canary 10%', 1 / 11, [1, 10])]
+    })
+    expect(text).toContain('❌ The steps passed, but the Deployments did not reach the new version')
   })
 })

@@ -105,6 +105,20 @@ describe('reading a release record', () => {
     expect(parseRelease(JSON.stringify(minimal)).environment).toBe('staging')
   })
 
+  it('accepts the steps of a canary or blue-green strategy', () => {
+    const strategy = {
+      name: 'canary',
+      outcome: 'promoted',
+      steps: [
+        { name: 'canary 10%', share: 0.091, durationMs: 30_000, passed: true, analysis: { errors: 0 } },
+        { name: 'canary 50%', share: 0.5, durationMs: 30_000, passed: true }
+      ]
+    }
+    expect(parseRelease(JSON.stringify({ ...valid, strategy })).strategy).toEqual(strategy)
+    const noSteps = { name: 'blue-green', steps: [] }
+    expect(parseRelease(JSON.stringify({ ...valid, strategy: noSteps })).strategy).toEqual(noSteps)
+  })
+
   it('says how to pass it when it is not JSON', () => {
     expect(() => parseRelease('{')).toThrow(
       /^Input promote-from is not JSON \(.+\): pass the previous stage's release output/
@@ -126,10 +140,21 @@ describe('reading a release record', () => {
       { ...valid, config: { ...valid.config, configMaps: { c: { A: 1 } } } }
     ],
     ['env that is not a map of maps', { ...valid, config: { ...valid.config, env: { a: 'b' } } }],
-    ['secrets that are not a list', { ...valid, config: { ...valid.config, secrets: {} } }]
+    ['secrets that are not a list', { ...valid, config: { ...valid.config, secrets: {} } }],
+    ['a strategy that is not a map', { ...valid, strategy: [] }],
+    ['a strategy without a name', { ...valid, strategy: { steps: [] } }],
+    ['strategy steps that are not a list', { ...valid, strategy: { name: 'canary', steps: {} } }],
+    ['a strategy step that is not a map', { ...valid, strategy: { name: 'canary', steps: ['canary 10%'] } }],
+    [
+      'a strategy step whose share is not a number',
+      { ...valid, strategy: { name: 'canary', steps: [{ name: 'canary 10%', share: '10%' }] } }
+    ]
   ])('refuses a record with %s', (_, record) => {
     expect(() => parseRelease(JSON.stringify(record))).toThrow(
       "Input promote-from is not a kube-stage release record (format 1): pass the previous stage's release output unchanged."
+    )
+    expect(() => parseRelease(JSON.stringify(record))).toThrow(
+      expect.objectContaining({ code: 'InvalidInput' }) as Error
     )
   })
 })

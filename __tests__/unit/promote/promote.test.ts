@@ -109,6 +109,21 @@ describe('release record', () => {
     expect(c.objectDigests['Deployment/shop']).not.toBe(a.objectDigests['Deployment/shop'])
   })
 
+  it("carries a strategy's steps as given, and no strategy field without one", () => {
+    const strategy = {
+      name: 'blue-green' as const,
+      outcome: 'switched back' as const,
+      steps: [
+        { name: 'preview', share: 0, durationMs: 20_000, passed: true },
+        { name: 'switched', share: 1, durationMs: 5_000, passed: false, analysis: { errors: 0.2 } }
+      ]
+    }
+    const record = release('staging', app('staging'), { strategy })
+    expect(record.strategy).toEqual(strategy)
+    expect(parseRelease(JSON.stringify(record)).strategy).toEqual(strategy)
+    expect('strategy' in release('staging', app('staging'))).toBe(false)
+  })
+
   it('refuses input that is not a release', () => {
     expect(() => parseRelease('nope')).toThrow(/promote-from is not JSON/)
     expect(() => parseRelease('{"format": 1}')).toThrow(/not a kube-stage release record/)
