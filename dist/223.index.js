@@ -23,22 +23,26 @@ __webpack_require__.r(__webpack_exports__);
 
 
 
-async function runBlueGreen(stage, held, judges, promote) {
+async function runBlueGreen(stage, changed, judges, promote) {
     const { client, config, record } = stage;
+    const live = await repairSwitched(stage, await (0,_writes_js__WEBPACK_IMPORTED_MODULE_5__/* .listServices */ .TD)(client, config.namespace));
+    // The Services that send the stable pods traffic: the stable (live) template's labels say which.
+    const serving = changed.map(p => (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .servicesOf */ .Yj)(p.live ?? p.object, live));
+    const unserved = changed.filter((_, i) => serving[i].length === 0);
+    const held = changed.filter((_, i) => serving[i].length > 0);
+    const services = serving.filter(s => s.length > 0);
     const strategy = {
         name: 'blue-green',
         deployments: held.map(p => (0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_0__/* .displayName */ .QC)(p.object)),
         steps: []
     };
     record.strategy = strategy;
-    const live = await (0,_writes_js__WEBPACK_IMPORTED_MODULE_5__/* .listServices */ .TD)(client, config.namespace);
-    // The Services that send the stable pods traffic: the stable (live) template's labels say which.
-    const services = held.map(p => (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .servicesOf */ .Yj)(p.live ?? p.object, live));
-    const unserved = held.filter((_, i) => services[i].length === 0);
+    let inPlace = [];
     if (unserved.length > 0) {
-        (0,_stage_context_js__WEBPACK_IMPORTED_MODULE_2__/* .warn */ .R8)(record, `strategy blue-green: no Service in ${config.namespace} selects the pods of ${unserved.map(p => (0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_0__/* .displayName */ .QC)(p.object)).join(', ')}, so there is nothing to switch; updated in place instead.`);
-        strategy.deployments = [];
-        return promote();
+        (0,_stage_context_js__WEBPACK_IMPORTED_MODULE_2__/* .warn */ .R8)(record, `strategy blue-green: no Service in ${config.namespace} selects the pods of ${unserved.map(p => (0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_0__/* .displayName */ .QC)(p.object)).join(', ')}, so there is nothing to switch: updated in place.`);
+        inPlace = await promote(unserved);
+        if (held.length === 0)
+            return inPlace;
     }
     const replicas = held.map(p => p.live?.spec?.replicas ?? 1);
     const newPods = replicas.reduce((a, b) => a + b, 0);
@@ -77,14 +81,14 @@ async function runBlueGreen(stage, held, judges, promote) {
             for (const [i, p] of held.entries())
                 for (const service of services[i]) {
                     const selector = { ...(0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .serviceSelector */ .TH)(service) };
-                    await (0,_writes_js__WEBPACK_IMPORTED_MODULE_5__/* .switchSelector */ .cf)(client, service, selector, (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .previewSelector */ .kO)(p.object.metadata.name), config.fieldManager);
+                    await (0,_writes_js__WEBPACK_IMPORTED_MODULE_5__/* .switchSelector */ .cf)(client, service, selector, (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .previewSelector */ .kO)(p.object.metadata.name), config.fieldManager, true);
                     switched.push({ service, selector });
                 }
             (0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .p)(`Blue-green: switched ${switched.map(s => (0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_0__/* .displayName */ .QC)(s.service)).join(', ')} to the new version; the stable version stays for the rollback window, ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(config.rollbackWindowMs)}`);
             return { pods: previewPods, soakMs: config.rollbackWindowMs };
         });
         (0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .p)(`The rollback window passed: updating ${strategy.deployments.join(', ')}, then switching the Services back to them`);
-        const applied = await promote();
+        const applied = [...inPlace, ...(await promote(held))];
         await (0,_steps_js__WEBPACK_IMPORTED_MODULE_4__/* .waitForNewPods */ .n)(stage, (0,_steps_js__WEBPACK_IMPORTED_MODULE_4__/* .promoted */ .tU)(applied, held), `${strategy.deployments.join(', ')} at the new version`);
         await switchBack(stage, switched);
         switched.length = 0;
@@ -108,12 +112,29 @@ async function runBlueGreen(stage, held, judges, promote) {
 }
 /** Every switched Service selects what it selected before the switch. */
 async function switchBack({ client, config }, switched) {
-    await Promise.all(switched.map(({ service, selector }) => (0,_writes_js__WEBPACK_IMPORTED_MODULE_5__/* .switchSelector */ .cf)(client, service, (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .previewSelector */ .kO)(''), selector, config.fieldManager)));
+    await Promise.all(switched.map(({ service, selector }) => (0,_writes_js__WEBPACK_IMPORTED_MODULE_5__/* .switchSelector */ .cf)(client, service, (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .serviceSelector */ .TH)(service) ?? {}, selector, config.fieldManager, false)));
     (0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .p)(`Blue-green: ${switched
         .map(s => `${(0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_0__/* .displayName */ .QC)(s.service)} selects ${Object.entries(s.selector)
         .map(([k, v]) => `${k}=${v}`)
         .join(',')}`)
         .join('; ')} again`);
+}
+/**
+ * Services an earlier stage switched and never switched back (its runner was cancelled in the
+ * rollback window) select their own pods again before anything else; the live list as it is then.
+ */
+async function repairSwitched(stage, services) {
+    const { client, config, record } = stage;
+    return Promise.all(services.map(async (service) => {
+        const before = (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .switchedFrom */ .y)(service);
+        if (!before)
+            return service;
+        await (0,_writes_js__WEBPACK_IMPORTED_MODULE_5__/* .switchSelector */ .cf)(client, service, (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .serviceSelector */ .TH)(service) ?? {}, before, config.fieldManager, false);
+        (0,_stage_context_js__WEBPACK_IMPORTED_MODULE_2__/* .warn */ .R8)(record, `${(0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_0__/* .displayName */ .QC)(service)} still selected a preview an earlier stage left switched (it stopped before switching back): it selects ${Object.entries(before)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')} again.`);
+        return { ...service, spec: { ...service.spec, selector: before } };
+    }));
 }
 
 
@@ -179,9 +200,6 @@ async function runStep(stage, strategy, step, judges, prepare) {
         const { record } = stage;
         record.analysis = undefined;
         await (0,_stage_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .judge */ .S4)(stage, judges, judging);
-        const measured = (stage.record.analysis ?? []).filter(r => r.value !== undefined);
-        if (measured.length > 0)
-            entry.analysis = Object.fromEntries(measured.map(r => [r.name, r.value]));
         entry.passed = true;
         (0,_report_log_js__WEBPACK_IMPORTED_MODULE_4__/* .info */ .p)(`${entry.name}: passed after ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(Date.now() - entry.startedAt)}`);
     }
@@ -191,6 +209,10 @@ async function runStep(stage, strategy, step, judges, prepare) {
     }
     finally {
         entry.durationMs = Date.now() - entry.startedAt;
+        // What the step measured, passed or not: the next stage (and a reader) sees why it stopped.
+        const measured = (stage.record.analysis ?? []).filter(r => r.value !== undefined);
+        if (measured.length > 0)
+            entry.analysis = Object.fromEntries(measured.map(r => [r.name, r.value]));
     }
 }
 const percent = (share) => `${Math.round(share * 1000) / 10}%`;
@@ -259,10 +281,10 @@ async function listServices(client, namespace) {
     const list = await client.getJson((0,_kube_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .collectionPath */ .yb)('v1', SERVICES, namespace));
     return (list.items ?? []).map(s => ({ ...s, apiVersion: 'v1', kind: 'Service' }));
 }
-/** Makes a live Service that selects `from` select exactly `to`. */
-async function switchSelector(client, service, from, to, fieldManager) {
+/** Makes a live Service that selects `from` select exactly `to`; `remember`: keep `from` on it (the switch). */
+async function switchSelector(client, service, from, to, fieldManager, remember) {
     const path = (0,_kube_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .objectPath */ .du)('v1', SERVICES, service.metadata.namespace, service.metadata.name);
-    await client.send('PATCH', (0,_kube_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .withQuery */ .VL)(path, { fieldManager: `${fieldManager}-switch` }), (0,_plan_js__WEBPACK_IMPORTED_MODULE_3__/* .selectorPatch */ .MK)(from, to), 'application/merge-patch+json');
+    await client.send('PATCH', (0,_kube_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .withQuery */ .VL)(path, { fieldManager: `${fieldManager}-switch` }), (0,_plan_js__WEBPACK_IMPORTED_MODULE_3__/* .selectorPatch */ .MK)(from, to, remember), 'application/merge-patch+json');
 }
 
 

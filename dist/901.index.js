@@ -50,7 +50,7 @@ async function runCanary(stage, held, judges, promote) {
             });
         }
         (0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .p)(`The canary passed ${config.canarySteps.length} step(s): updating ${strategy.deployments.join(', ')}`);
-        const applied = await promote();
+        const applied = await promote(held);
         await (0,_steps_js__WEBPACK_IMPORTED_MODULE_2__/* .waitForNewPods */ .n)(stage, (0,_steps_js__WEBPACK_IMPORTED_MODULE_2__/* .promoted */ .tU)(applied, held), `${strategy.deployments.join(', ')} at the new version`);
         strategy.outcome = 'promoted';
         return applied;
@@ -132,9 +132,6 @@ async function runStep(stage, strategy, step, judges, prepare) {
         const { record } = stage;
         record.analysis = undefined;
         await (0,_stage_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .judge */ .S4)(stage, judges, judging);
-        const measured = (stage.record.analysis ?? []).filter(r => r.value !== undefined);
-        if (measured.length > 0)
-            entry.analysis = Object.fromEntries(measured.map(r => [r.name, r.value]));
         entry.passed = true;
         (0,_report_log_js__WEBPACK_IMPORTED_MODULE_4__/* .info */ .p)(`${entry.name}: passed after ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(Date.now() - entry.startedAt)}`);
     }
@@ -144,6 +141,10 @@ async function runStep(stage, strategy, step, judges, prepare) {
     }
     finally {
         entry.durationMs = Date.now() - entry.startedAt;
+        // What the step measured, passed or not: the next stage (and a reader) sees why it stopped.
+        const measured = (stage.record.analysis ?? []).filter(r => r.value !== undefined);
+        if (measured.length > 0)
+            entry.analysis = Object.fromEntries(measured.map(r => [r.name, r.value]));
     }
 }
 const percent = (share) => `${Math.round(share * 1000) / 10}%`;
@@ -212,10 +213,10 @@ async function listServices(client, namespace) {
     const list = await client.getJson((0,_kube_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .collectionPath */ .yb)('v1', SERVICES, namespace));
     return (list.items ?? []).map(s => ({ ...s, apiVersion: 'v1', kind: 'Service' }));
 }
-/** Makes a live Service that selects `from` select exactly `to`. */
-async function switchSelector(client, service, from, to, fieldManager) {
+/** Makes a live Service that selects `from` select exactly `to`; `remember`: keep `from` on it (the switch). */
+async function switchSelector(client, service, from, to, fieldManager, remember) {
     const path = (0,_kube_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .objectPath */ .du)('v1', SERVICES, service.metadata.namespace, service.metadata.name);
-    await client.send('PATCH', (0,_kube_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .withQuery */ .VL)(path, { fieldManager: `${fieldManager}-switch` }), (0,_plan_js__WEBPACK_IMPORTED_MODULE_3__/* .selectorPatch */ .MK)(from, to), 'application/merge-patch+json');
+    await client.send('PATCH', (0,_kube_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .withQuery */ .VL)(path, { fieldManager: `${fieldManager}-switch` }), (0,_plan_js__WEBPACK_IMPORTED_MODULE_3__/* .selectorPatch */ .MK)(from, to, remember), 'application/merge-patch+json');
 }
 
 

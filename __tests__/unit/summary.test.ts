@@ -290,7 +290,7 @@ describe('strategy section', () => {
       strategy: { name: 'blue-green', deployments: [], steps: [] }
     })
     expect(text).toContain(
-      "### Strategy: blue-green\n\nNo live Deployment's pod template changed: nothing to take step by step.\n"
+      "### Strategy: blue-green\n\nNo step was taken: no live Deployment's pod template changed, or no Service selected its pods (see the warnings). Changes were applied as a rolling update.\n"
     )
     expect(renderSummary(newStageRecord(0))).not.toContain('### Strategy')
   })

@@ -212,7 +212,7 @@ function strategySection(record: StrategyRecord | undefined): string {
   if (!record) return ''
   const head = `### Strategy: ${record.name}\n\n`
   if (record.steps.length === 0)
-    return `${head}No live Deployment's pod template changed: nothing to take step by step.\n`
+    return `${head}No step was taken: no live Deployment's pod template changed, or no Service selected its pods (see the warnings). Changes were applied as a rolling update.\n`
   const share = (s: number) => `${Math.round(s * 1000) / 10}%`
   const rows = record.steps.map(step => [
     escapeHtml(step.name),

@@ -84,7 +84,8 @@ export async function apply(stage: StageContext, admitted: Admitted, judges: Jud
     const now = workloads.map(tier => tier.filter(p => !held.includes(p))).filter(t => t.length > 0)
     applied.push(...(await applyPlanned(client, now, options, onApplied)))
     if (held.length > 0) {
-      const promote = () => applyPlanned(client, [held], options, onApplied)
+      const promote = (which: readonly PlannedObject[]) =>
+        applyPlanned(client, [[...which]], options, onApplied)
       applied.push(
         ...(await runStrategy(stage, held, { smoke: judges.smoke, upstream: admitted.upstream }, promote))
       )
@@ -109,7 +110,9 @@ export async function apply(stage: StageContext, admitted: Admitted, judges: Jud
       namespace: a.object.metadata.namespace,
       action: a.action
     }))
-    return { ok: true, written: writtenPlan(), objects: applied, judged: held.length > 0 }
+    // Judged step by step when a step was taken (a blue-green with no Service to switch takes none).
+    const judged = (record.strategy?.steps.length ?? 0) > 0
+    return { ok: true, written: writtenPlan(), objects: applied, judged }
   } catch (error) {
     return { ok: false, written: writtenPlan(), error }
   }
@@ -126,7 +129,7 @@ async function runStrategy(
   stage: StageContext,
   held: readonly PlannedObject[],
   judges: Judges,
-  promote: () => Promise<AppliedObject[]>
+  promote: (deployments: readonly PlannedObject[]) => Promise<AppliedObject[]>
 ): Promise<AppliedObject[]> {
   if (stage.config.strategy === 'canary')
     return (await import('../strategy/canary.js')).runCanary(stage, held, judges, promote)

@@ -152,10 +152,16 @@ async function watchRelease(
   )
 }
 
-/** ${PODS} in a query: a regular expression matching exactly the judged pods' names. */
+/**
+ * ${PODS} in a query: a regular expression matching exactly the judged pods' names. A dot is
+ * "[.]", not a backslash and a dot: queries write pod=~"${PODS}", and in a PromQL "..." string that is a parse
+ * error. With no pods, "a^" matches nothing (an empty match would pick series without a pod label).
+ */
 export function podsPattern(pods: readonly V1Pod[]): string {
-  const names = pods.map(p => (p.metadata?.name ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-  return names.length > 0 ? names.join('|') : '^$'
+  const names = pods.map(p =>
+    (p.metadata?.name ?? '').replace(/[.*+?^${}()|[\]\\]/g, c => (c === '.' ? '[.]' : `\\${c}`))
+  )
+  return names.length > 0 ? names.join('|') : 'a^'
 }
 
 async function analyse(

@@ -17,7 +17,14 @@ import type { StrategyRecord } from '../report/record.js'
 import { info } from '../report/log.js'
 import { warn, type StageContext } from '../stage/context.js'
 import { formatDuration } from '../duration.js'
-import { previewDeployment, previewSelector, previewService, serviceSelector, servicesOf } from './plan.js'
+import {
+  previewDeployment,
+  previewSelector,
+  previewService,
+  serviceSelector,
+  servicesOf,
+  switchedFrom
+} from './plan.js'
 import { promoted, removeStrategyCopies, runStep, waitForNewPods, type Judges } from './steps.js'
 import { applyCopy, listServices, SERVICES, switchSelector, type Copy } from './writes.js'
 
@@ -29,28 +36,31 @@ interface Switched {
 
 export async function runBlueGreen(
   stage: StageContext,
-  held: readonly PlannedObject[],
+  changed: readonly PlannedObject[],
   judges: Judges,
-  promote: () => Promise<AppliedObject[]>
+  promote: (deployments: readonly PlannedObject[]) => Promise<AppliedObject[]>
 ): Promise<AppliedObject[]> {
   const { client, config, record } = stage
+  const live = await repairSwitched(stage, await listServices(client, config.namespace))
+  // The Services that send the stable pods traffic: the stable (live) template's labels say which.
+  const serving = changed.map(p => servicesOf(p.live ?? p.object, live))
+  const unserved = changed.filter((_, i) => serving[i].length === 0)
+  const held = changed.filter((_, i) => serving[i].length > 0)
+  const services = serving.filter(s => s.length > 0)
   const strategy: StrategyRecord = {
     name: 'blue-green',
     deployments: held.map(p => displayName(p.object)),
     steps: []
   }
   record.strategy = strategy
-  const live = await listServices(client, config.namespace)
-  // The Services that send the stable pods traffic: the stable (live) template's labels say which.
-  const services = held.map(p => servicesOf(p.live ?? p.object, live))
-  const unserved = held.filter((_, i) => services[i].length === 0)
+  let inPlace: AppliedObject[] = []
   if (unserved.length > 0) {
     warn(
       record,
-      `strategy blue-green: no Service in ${config.namespace} selects the pods of ${unserved.map(p => displayName(p.object)).join(', ')}, so there is nothing to switch; updated in place instead.`
+      `strategy blue-green: no Service in ${config.namespace} selects the pods of ${unserved.map(p => displayName(p.object)).join(', ')}, so there is nothing to switch: updated in place.`
     )
-    strategy.deployments = []
-    return promote()
+    inPlace = await promote(unserved)
+    if (held.length === 0) return inPlace
   }
   const replicas = held.map(p => (p.live?.spec as { replicas?: number } | undefined)?.replicas ?? 1)
   const newPods = replicas.reduce((a, b) => a + b, 0)
@@ -116,7 +126,8 @@ export async function runBlueGreen(
               service,
               selector,
               previewSelector(p.object.metadata.name),
-              config.fieldManager
+              config.fieldManager,
+              true
             )
             switched.push({ service, selector })
           }
@@ -130,7 +141,7 @@ export async function runBlueGreen(
     info(
       `The rollback window passed: updating ${strategy.deployments.join(', ')}, then switching the Services back to them`
     )
-    const applied = await promote()
+    const applied = [...inPlace, ...(await promote(held))]
     await waitForNewPods(
       stage,
       promoted(applied, held),
@@ -158,7 +169,7 @@ export async function runBlueGreen(
 async function switchBack({ client, config }: StageContext, switched: readonly Switched[]): Promise<void> {
   await Promise.all(
     switched.map(({ service, selector }) =>
-      switchSelector(client, service, previewSelector(''), selector, config.fieldManager)
+      switchSelector(client, service, serviceSelector(service) ?? {}, selector, config.fieldManager, false)
     )
   )
   info(
@@ -170,5 +181,36 @@ async function switchBack({ client, config }: StageContext, switched: readonly S
             .join(',')}`
       )
       .join('; ')} again`
+  )
+}
+
+/**
+ * Services an earlier stage switched and never switched back (its runner was cancelled in the
+ * rollback window) select their own pods again before anything else; the live list as it is then.
+ */
+async function repairSwitched(stage: StageContext, services: KubeObject[]): Promise<KubeObject[]> {
+  const { client, config, record } = stage
+  return Promise.all(
+    services.map(async service => {
+      const before = switchedFrom(service)
+      if (!before) return service
+      await switchSelector(
+        client,
+        service,
+        serviceSelector(service) ?? {},
+        before,
+        config.fieldManager,
+        false
+      )
+      warn(
+        record,
+        `${displayName(service)} still selected a preview an earlier stage left switched (it stopped before switching back): it selects ${Object.entries(
+          before
+        )
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')} again.`
+      )
+      return { ...service, spec: { ...(service.spec as object), selector: before } }
+    })
   )
 }

@@ -21,7 +21,7 @@ export async function runCanary(
   stage: StageContext,
   held: readonly PlannedObject[],
   judges: Judges,
-  promote: () => Promise<AppliedObject[]>
+  promote: (deployments: readonly PlannedObject[]) => Promise<AppliedObject[]>
 ): Promise<AppliedObject[]> {
   const { client, config, record } = stage
   const strategy: StrategyRecord = {
@@ -65,7 +65,7 @@ export async function runCanary(
     info(
       `The canary passed ${config.canarySteps.length} step(s): updating ${strategy.deployments.join(', ')}`
     )
-    const applied = await promote()
+    const applied = await promote(held)
     await waitForNewPods(
       stage,
       promoted(applied, held),

@@ -15,6 +15,8 @@ export type StrategyName = 'rolling' | 'canary' | 'blue-green'
 export const TRACK_LABEL = 'kube-stage.dev/track'
 /** On a preview's pods, in place of the labels the Services select by: no Service of the stable version selects it. */
 export const PREVIEW_LABEL = 'kube-stage.dev/preview'
+/** On a switched Service: the selector it had before, as JSON, so a later stage can put it back. */
+export const SWITCHED_FROM_ANNOTATION = 'kube-stage.dev/switched-from'
 /** On the canary and preview copies: the Deployment they stand in for. */
 export const COPY_OF_ANNOTATION = 'kube-stage.dev/copy-of'
 
@@ -179,15 +181,42 @@ export function previewService(deployment: KubeObject, service: KubeObject): Kub
 }
 
 /**
- * The merge patch that makes a Service select exactly `selector`: keys it had and
- * `selector` lacks are set to null (a merge patch removes them).
+ * The merge patch that makes a Service select exactly `to` instead of `from` (keys `to` lacks are
+ * set to null: a merge patch removes them). Switching away from its own selector, the Service
+ * keeps that selector in an annotation, so a stage that stopped before switching back (a
+ * cancelled runner) leaves what the next one needs to repair it; switching back removes it.
  */
 export function selectorPatch(
-  current: Labels | undefined,
-  selector: Labels
-): { spec: { selector: Record<string, string | null> } } {
-  const removed = Object.keys(current ?? {}).filter(key => !(key in selector))
-  return { spec: { selector: { ...Object.fromEntries(removed.map(key => [key, null])), ...selector } } }
+  from: Labels,
+  to: Labels,
+  remember: boolean
+): {
+  metadata: { annotations: Record<string, string | null> }
+  spec: { selector: Record<string, string | null> }
+} {
+  const removed = Object.keys(from).filter(key => !Object.hasOwn(to, key))
+  return {
+    metadata: { annotations: { [SWITCHED_FROM_ANNOTATION]: remember ? JSON.stringify(from) : null } },
+    spec: { selector: { ...Object.fromEntries(removed.map(key => [key, null])), ...to } }
+  }
+}
+
+/**
+ * A Service a stage switched and never switched back: the selector it had, from its
+ * annotation; undefined when it is not one (or the annotation is not a selector).
+ */
+export function switchedFrom(service: KubeObject): Labels | undefined {
+  const text = service.metadata.annotations?.[SWITCHED_FROM_ANNOTATION]
+  if (!text) return undefined
+  try {
+    const value = JSON.parse(text) as unknown
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined
+    const entries = Object.entries(value as Record<string, unknown>)
+    if (entries.length === 0 || !entries.every(([, v]) => typeof v === 'string')) return undefined
+    return value as Labels
+  } catch {
+    return undefined
+  }
 }
 
 /** The preview's selector, which a switched Service selects by. */

@@ -58,8 +58,6 @@ export async function runStep(
     const { record } = stage
     record.analysis = undefined
     await judge(stage, judges, judging)
-    const measured = (stage.record.analysis ?? []).filter(r => r.value !== undefined)
-    if (measured.length > 0) entry.analysis = Object.fromEntries(measured.map(r => [r.name, r.value!]))
     entry.passed = true
     info(`${entry.name}: passed after ${formatDuration(Date.now() - entry.startedAt)}`)
   } catch (error) {
@@ -67,6 +65,9 @@ export async function runStep(
     throw error
   } finally {
     entry.durationMs = Date.now() - entry.startedAt
+    // What the step measured, passed or not: the next stage (and a reader) sees why it stopped.
+    const measured = (stage.record.analysis ?? []).filter(r => r.value !== undefined)
+    if (measured.length > 0) entry.analysis = Object.fromEntries(measured.map(r => [r.name, r.value!]))
   }
 }
 

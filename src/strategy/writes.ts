@@ -62,19 +62,20 @@ export async function listServices(client: KubeClient, namespace: string): Promi
   return (list.items ?? []).map(s => ({ ...s, apiVersion: 'v1', kind: 'Service' }))
 }
 
-/** Makes a live Service that selects `from` select exactly `to`. */
+/** Makes a live Service that selects `from` select exactly `to`; `remember`: keep `from` on it (the switch). */
 export async function switchSelector(
   client: KubeClient,
   service: KubeObject,
   from: Record<string, string>,
   to: Record<string, string>,
-  fieldManager: string
+  fieldManager: string,
+  remember: boolean
 ): Promise<void> {
   const path = objectPath('v1', SERVICES, service.metadata.namespace, service.metadata.name)
   await client.send(
     'PATCH',
     withQuery(path, { fieldManager: `${fieldManager}-switch` }),
-    selectorPatch(from, to),
+    selectorPatch(from, to, remember),
     'application/merge-patch+json'
   )
 }

@@ -11,6 +11,8 @@ import {
   selectorPatch,
   selects,
   servicesOf,
+  SWITCHED_FROM_ANNOTATION,
+  switchedFrom,
   TRACK_LABEL
 } from '../../../src/strategy/plan.js'
 import type { KubeObject } from '../../../src/manifests/types.js'
@@ -275,22 +277,64 @@ describe('previewService', () => {
 })
 
 describe('selectorPatch', () => {
-  it('removes the keys the new selector lacks (null in a merge patch) and sets the new ones', () => {
-    expect(selectorPatch({ app: 'shop' }, { [PREVIEW_LABEL]: 'shop' })).toEqual({
+  const noted = (from: Record<string, string>) => ({
+    annotations: { [SWITCHED_FROM_ANNOTATION]: JSON.stringify(from) }
+  })
+  const forgotten = { annotations: { [SWITCHED_FROM_ANNOTATION]: null } }
+
+  it('removes the keys the new selector lacks (null in a merge patch), sets the new ones, and remembers the old', () => {
+    expect(selectorPatch({ app: 'shop' }, { [PREVIEW_LABEL]: 'shop' }, true)).toEqual({
+      metadata: noted({ app: 'shop' }),
       spec: { selector: { app: null, [PREVIEW_LABEL]: 'shop' } }
     })
   })
 
   it('keeps a key both have, with the new value, and removes nothing from an empty selector', () => {
-    expect(selectorPatch({ app: 'shop', tier: 'web' }, { app: 'shop', version: 'v2' })).toEqual({
+    expect(selectorPatch({ app: 'shop', tier: 'web' }, { app: 'shop', version: 'v2' }, true)).toEqual({
+      metadata: noted({ app: 'shop', tier: 'web' }),
       spec: { selector: { tier: null, app: 'shop', version: 'v2' } }
     })
-    expect(selectorPatch(undefined, { app: 'shop' })).toEqual({ spec: { selector: { app: 'shop' } } })
+    expect(selectorPatch({}, { app: 'shop' }, false)).toEqual({
+      metadata: forgotten,
+      spec: { selector: { app: 'shop' } }
+    })
   })
 
-  it('switches back from the preview to the selector the Service had', () => {
-    expect(selectorPatch({ [PREVIEW_LABEL]: '' }, { app: 'shop', tier: 'web' })).toEqual({
+  it('switches back from the preview to the selector the Service had, and forgets it', () => {
+    expect(selectorPatch({ [PREVIEW_LABEL]: 'shop' }, { app: 'shop', tier: 'web' }, false)).toEqual({
+      metadata: forgotten,
       spec: { selector: { [PREVIEW_LABEL]: null, app: 'shop', tier: 'web' } }
     })
+  })
+
+  it('removes label keys named like Object.prototype members too', () => {
+    expect(
+      selectorPatch({ constructor: 'shop', toString: 'x' }, { [PREVIEW_LABEL]: 'shop' }, false).spec
+    ).toEqual({
+      selector: { constructor: null, toString: null, [PREVIEW_LABEL]: 'shop' }
+    })
+  })
+})
+
+describe('switchedFrom', () => {
+  const service = (annotations?: Record<string, string>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'shop', annotations },
+    spec: { selector: { [PREVIEW_LABEL]: 'shop' } }
+  })
+
+  it('reads the selector a switched Service had', () => {
+    expect(switchedFrom(service({ [SWITCHED_FROM_ANNOTATION]: '{"app":"shop"}' }))).toEqual({ app: 'shop' })
+  })
+
+  it.each([
+    ['no annotation', undefined],
+    ['not JSON', { [SWITCHED_FROM_ANNOTATION]: '{app' }],
+    ['a list', { [SWITCHED_FROM_ANNOTATION]: '["app"]' }],
+    ['an empty selector', { [SWITCHED_FROM_ANNOTATION]: '{}' }],
+    ['a value that is not a string', { [SWITCHED_FROM_ANNOTATION]: '{"app":1}' }]
+  ])('is undefined for %s', (_, annotations) => {
+    expect(switchedFrom(service(annotations))).toBeUndefined()
   })
 })

@@ -34,8 +34,20 @@ describe('podsPattern', () => {
     expect(matches(pattern, other)).toBe(false)
   })
 
-  it('matches only the empty name when there is no pod', () => {
-    expect(podsPattern([])).toBe('^$')
+  it('matches nothing when there is no pod, not even a series without a pod label', () => {
+    expect(podsPattern([])).toBe('a^')
+    expect(matches(podsPattern([]), '')).toBe(false)
     expect(matches(podsPattern([]), 'shop-5d8f7c9b4-x7k2p')).toBe(false)
+  })
+})
+
+describe('podsPattern in a PromQL string', () => {
+  // Queries write pod=~"${PODS}" (the e2e test does): in a PromQL "…" string, "\." is a parse
+  // error ("unknown escape sequence U+002E '.'"), so every measurement would be inconclusive.
+  it('needs no backslash for a pod name with a dot (a Deployment named web.v2)', () => {
+    const pattern = podsPattern([pod('web.v2-5d8f7c9b4-x7k2p'), pod('web.v2-5d8f7c9b4-q9m4z')])
+    expect(pattern).not.toContain('\\')
+    expect(matches(pattern, 'web.v2-5d8f7c9b4-x7k2p')).toBe(true)
+    expect(matches(pattern, 'webXv2-5d8f7c9b4-x7k2p')).toBe(false)
   })
 })
