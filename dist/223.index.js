@@ -81,8 +81,9 @@ async function runBlueGreen(stage, changed, judges, promote) {
             for (const [i, p] of held.entries())
                 for (const service of services[i]) {
                     const selector = { ...(0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .serviceSelector */ .TH)(service) };
-                    await (0,_writes_js__WEBPACK_IMPORTED_MODULE_5__/* .switchSelector */ .cf)(client, service, selector, (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .previewSelector */ .kO)(p.object.metadata.name), config.fieldManager, true);
-                    switched.push({ service, selector });
+                    const preview = (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .previewSelector */ .kO)(p.object.metadata.name);
+                    await (0,_writes_js__WEBPACK_IMPORTED_MODULE_5__/* .switchSelector */ .cf)(client, service, selector, preview, config.fieldManager, true);
+                    switched.push({ service, selector, preview });
                 }
             (0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .p)(`Blue-green: switched ${switched.map(s => (0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_0__/* .displayName */ .QC)(s.service)).join(', ')} to the new version; the stable version stays for the rollback window, ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(config.rollbackWindowMs)}`);
             return { pods: previewPods, soakMs: config.rollbackWindowMs };
@@ -112,7 +113,7 @@ async function runBlueGreen(stage, changed, judges, promote) {
 }
 /** Every switched Service selects what it selected before the switch. */
 async function switchBack({ client, config }, switched) {
-    await Promise.all(switched.map(({ service, selector }) => (0,_writes_js__WEBPACK_IMPORTED_MODULE_5__/* .switchSelector */ .cf)(client, service, (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .serviceSelector */ .TH)(service) ?? {}, selector, config.fieldManager, false)));
+    await Promise.all(switched.map(({ service, selector, preview }) => (0,_writes_js__WEBPACK_IMPORTED_MODULE_5__/* .switchSelector */ .cf)(client, service, preview, selector, config.fieldManager, false)));
     (0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .p)(`Blue-green: ${switched
         .map(s => `${(0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_0__/* .displayName */ .QC)(s.service)} selects ${Object.entries(s.selector)
         .map(([k, v]) => `${k}=${v}`)

@@ -46,15 +46,21 @@ const SMOKE = `${CHECKS}analysis:
       successCondition: result < 0.05
 `
 
-const app = (version: string, env: Record<string, string> = {}, replicas = REPLICAS) =>
-  shopDeployment({ replicas, env: { APP_VERSION: version, ...env }, podAnnotations: SCRAPED })
+const app = (version: string, env: Record<string, string> = {}, replicas = REPLICAS, flag = 'off') =>
+  `${shopDeployment({ replicas, env: { APP_VERSION: version, ...env }, podAnnotations: SCRAPED })}---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: shop-flags }
+data: { NEW_CHECKOUT: '${flag}' }
+`
 
 async function stage(
   namespace: string,
   url: string,
   manifest: string,
   inputs: Record<string, string> = {},
-  smoke = SMOKE
+  smoke = SMOKE,
+  options: Pick<Parameters<typeof runAction>[1] & object, 'onStdout' | 'kill'> = {}
 ): Promise<ActionRun> {
   return runAction(
     {
@@ -69,7 +75,8 @@ async function stage(
     },
     {
       workspace: workspaceWith({ 'app.yaml': manifest, 'smoke.yaml': smoke }),
-      env: { KUBECONFIG: kubeconfigPath() }
+      env: { KUBECONFIG: kubeconfigPath() },
+      ...options
     }
   )
 }
@@ -117,7 +124,8 @@ describe('strategy: canary', () => {
     const { namespace, url } = await production()
     const loop = startRequestLoop(`${url}/api/version`)
     const started = Date.now()
-    const run = await stage(namespace, url, app('2.0.0', { FAIL_RATE: '1' }), {
+    // With a ConfigMap changed beside it: the rollback gives it back.
+    const run = await stage(namespace, url, app('2.0.0', { FAIL_RATE: '1' }, REPLICAS, 'on'), {
       strategy: 'canary',
       'canary-steps': '10%, 50%'
     })
@@ -151,8 +159,11 @@ describe('strategy: canary', () => {
     expect(later.filter(failed)).toEqual([])
     expect(new Set(later.map(a => a.version))).toEqual(new Set(['1.0.0']))
 
-    // The Deployment never left the stable version, and no canary is left.
+    // The Deployment never left the stable version, no canary is left, and the ConfigMap is as it was.
     expect(await deploymentEnv(namespace)).toEqual({ APP_VERSION: '1.0.0' })
+    expect(run.outputs['rolled-back']).toBe('true')
+    const flags = await core().readNamespacedConfigMap({ name: 'shop-flags', namespace })
+    expect(flags.data).toEqual({ NEW_CHECKOUT: 'off' })
     expect(await gone(() => apps().readNamespacedDeployment({ name: 'shop-canary', namespace }))).toBe(true)
   })
 
@@ -284,6 +295,40 @@ describe('strategy: blue-green', () => {
     expect(await deploymentEnv(namespace)).toEqual({ APP_VERSION: '1.0.0' })
     const entry = await core().readNamespacedService({ name: 'shop-entry', namespace })
     expect(entry.spec!.selector).toEqual({ app: 'shop' })
+    expect(await gone(() => apps().readNamespacedDeployment({ name: 'shop-preview', namespace }))).toBe(true)
+  })
+
+  it('a stage killed in the rollback window leaves the Services switched; the next blue-green switches them back first', async () => {
+    const { namespace, url } = await production(2)
+    const kill = new AbortController()
+    const killed = await stage(
+      namespace,
+      url,
+      app('2.0.0', {}, 2),
+      { strategy: 'blue-green', 'rollback-window': '5m' },
+      CHECKS,
+      { onStdout: chunk => chunk.includes('Blue-green: switched') && kill.abort(), kill: kill.signal }
+    )
+    expect(killed.outputs.result).toBeUndefined()
+    const left = await core().readNamespacedService({ name: 'shop-entry', namespace })
+    expect(left.spec!.selector).toEqual({ 'kube-stage.dev/preview': 'shop' })
+    expect(left.metadata!.annotations!['kube-stage.dev/switched-from']).toBe('{"app":"shop"}')
+
+    const next = await stage(
+      namespace,
+      url,
+      app('2.1.0', {}, 2),
+      { strategy: 'blue-green', 'rollback-window': '2s' },
+      CHECKS
+    )
+    expect(failureLine(next)).toBe('')
+    expect(next.stdout).toContain(
+      '::warning::Service/shop-entry still selected a preview an earlier stage left switched (it stopped before switching back): it selects app=shop again.'
+    )
+    const entry = await core().readNamespacedService({ name: 'shop-entry', namespace })
+    expect(entry.spec!.selector).toEqual({ app: 'shop' })
+    expect(entry.metadata!.annotations?.['kube-stage.dev/switched-from']).toBeUndefined()
+    expect(await deploymentEnv(namespace)).toEqual({ APP_VERSION: '2.1.0' })
     expect(await gone(() => apps().readNamespacedDeployment({ name: 'shop-preview', namespace }))).toBe(true)
   })
 })

@@ -32,6 +32,8 @@ interface Switched {
   service: KubeObject
   /** The selector it had: what switching back restores. */
   selector: Record<string, string>
+  /** The preview's selector, which it has now. */
+  preview: Record<string, string>
 }
 
 export async function runBlueGreen(
@@ -121,15 +123,9 @@ export async function runBlueGreen(
         for (const [i, p] of held.entries())
           for (const service of services[i]) {
             const selector = { ...serviceSelector(service)! }
-            await switchSelector(
-              client,
-              service,
-              selector,
-              previewSelector(p.object.metadata.name),
-              config.fieldManager,
-              true
-            )
-            switched.push({ service, selector })
+            const preview = previewSelector(p.object.metadata.name)
+            await switchSelector(client, service, selector, preview, config.fieldManager, true)
+            switched.push({ service, selector, preview })
           }
         info(
           `Blue-green: switched ${switched.map(s => displayName(s.service)).join(', ')} to the new version; the stable version stays for the rollback window, ${formatDuration(config.rollbackWindowMs)}`
@@ -168,8 +164,8 @@ export async function runBlueGreen(
 /** Every switched Service selects what it selected before the switch. */
 async function switchBack({ client, config }: StageContext, switched: readonly Switched[]): Promise<void> {
   await Promise.all(
-    switched.map(({ service, selector }) =>
-      switchSelector(client, service, serviceSelector(service) ?? {}, selector, config.fieldManager, false)
+    switched.map(({ service, selector, preview }) =>
+      switchSelector(client, service, preview, selector, config.fieldManager, false)
     )
   )
   info(
