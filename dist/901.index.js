@@ -38,7 +38,7 @@ async function runCanary(stage, held, judges, promote) {
             const canaryPods = counts.reduce((a, b) => a + b, 0);
             const stepShare = (0,_plan_js__WEBPACK_IMPORTED_MODULE_4__/* .podShare */ .Fr)(canaryPods, stablePods);
             await (0,_steps_js__WEBPACK_IMPORTED_MODULE_2__/* .runStep */ .eg)(stage, strategy, { name: `canary ${weight}%`, share: stepShare, pods: { new: canaryPods, stable: stablePods } }, judges, async () => {
-                (0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .p)(`Canary ${weight}%: ${canaryPods} pod(s) of the new version beside ${stablePods} of the stable one, ${(0,_steps_js__WEBPACK_IMPORTED_MODULE_2__/* .percent */ .KN)(stepShare)} of the pods the Services select`);
+                (0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .p)(`Canary ${weight}%: ${canaryPods} pod(s) of the new version beside ${stablePods} of the stable one, ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_4__/* .formatShare */ .T1)(stepShare)} of the pods the Services select`);
                 exposedAt ??= Date.now();
                 share = Math.max(share, stepShare);
                 const canaries = await Promise.all(held.map(async (p, i) => {
@@ -77,20 +77,18 @@ async function runCanary(stage, held, judges, promote) {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   Jg: () => (/* binding */ removeStrategyCopies),
-/* harmony export */   KN: () => (/* binding */ percent),
 /* harmony export */   eg: () => (/* binding */ runStep),
 /* harmony export */   n: () => (/* binding */ waitForNewPods),
 /* harmony export */   tU: () => (/* binding */ promoted)
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7264);
 /* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7607);
-/* harmony import */ var _kube_status_index_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4286);
-/* harmony import */ var _kube_wait_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9653);
-/* harmony import */ var _report_log_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(6472);
-/* harmony import */ var _stage_context_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(1393);
-/* harmony import */ var _stage_verify_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(650);
-/* harmony import */ var _writes_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(9513);
-/* harmony import */ var _manifests_objects_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(186);
+/* harmony import */ var _kube_wait_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(9653);
+/* harmony import */ var _report_log_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6472);
+/* harmony import */ var _stage_context_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(1393);
+/* harmony import */ var _stage_verify_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(650);
+/* harmony import */ var _writes_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(9513);
+/* harmony import */ var _manifests_objects_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(186);
 /**
  * What canary and blue-green steps share: waiting for the new version's pods
  * (with the stage's deadline and its verdicts), judging them with the stage's
@@ -104,20 +102,18 @@ async function runCanary(stage, held, judges, promote) {
 
 
 
-
 /** Waits until the copies (or the promoted Deployments) are ready; their rolled-out pods. */
 async function waitForNewPods(stage, targets, what) {
     const { client, config } = stage;
-    const outcome = await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(`Waiting up to ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(config.timeoutMs)} for ${what}`, () => (0,_kube_wait_js__WEBPACK_IMPORTED_MODULE_3__/* .waitForReadiness */ .f)(client, [...targets], {
+    const outcome = await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(`Waiting up to ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(config.timeoutMs)} for ${what}`, () => (0,_kube_wait_js__WEBPACK_IMPORTED_MODULE_2__/* .waitForReadiness */ .f)(client, [...targets], {
         timeoutMs: config.timeoutMs,
         waitForLoadBalancer: false,
         unschedulableGraceMs: config.unschedulableGraceMs,
-        log: line => (0,_report_log_js__WEBPACK_IMPORTED_MODULE_4__/* .info */ .p)(line)
+        log: line => (0,_report_log_js__WEBPACK_IMPORTED_MODULE_3__/* .info */ .p)(line)
     }));
     if (outcome.state !== 'Current')
-        throw (0,_stage_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .waitFailure */ .MG)(outcome, config);
-    const context = { pods: outcome.pods, replicaSets: outcome.replicaSets };
-    return outcome.results.flatMap(r => (0,_kube_status_index_js__WEBPACK_IMPORTED_MODULE_2__/* .rolledOutPods */ .Pd)(r.object, context));
+        throw (0,_stage_verify_js__WEBPACK_IMPORTED_MODULE_5__/* .waitFailure */ .MG)(outcome, config);
+    return (0,_stage_verify_js__WEBPACK_IMPORTED_MODULE_5__/* .rolledOut */ .Tj)(outcome);
 }
 /**
  * Runs one step: `body` brings the new version to where the step judges it and returns
@@ -131,9 +127,9 @@ async function runStep(stage, strategy, step, judges, prepare) {
         const judging = await prepare();
         const { record } = stage;
         record.analysis = undefined;
-        await (0,_stage_verify_js__WEBPACK_IMPORTED_MODULE_6__/* .judge */ .S4)(stage, judges, judging);
+        await (0,_stage_verify_js__WEBPACK_IMPORTED_MODULE_5__/* .judge */ .S4)(stage, judges, judging);
         entry.passed = true;
-        (0,_report_log_js__WEBPACK_IMPORTED_MODULE_4__/* .info */ .p)(`${entry.name}: passed after ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(Date.now() - entry.startedAt)}`);
+        (0,_report_log_js__WEBPACK_IMPORTED_MODULE_3__/* .info */ .p)(`${entry.name}: passed after ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(Date.now() - entry.startedAt)}`);
     }
     catch (error) {
         entry.failure = error.message;
@@ -147,24 +143,23 @@ async function runStep(stage, strategy, step, judges, prepare) {
             entry.analysis = Object.fromEntries(measured.map(r => [r.name, r.value]));
     }
 }
-const percent = (share) => `${Math.round(share * 1000) / 10}%`;
 /** The promoted Deployments as applied, each with its resource, to wait for. */
 function promoted(applied, held) {
     return applied.map(a => ({
         object: a.object,
-        resource: held.find(p => (0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_8__/* .objectKey */ .T5)(p.object) === (0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_8__/* .objectKey */ .T5)(a.object)).resource
+        resource: held.find(p => (0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_7__/* .objectKey */ .T5)(p.object) === (0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_7__/* .objectKey */ .T5)(a.object)).resource
     }));
 }
 /** Removes the strategy's copies; one that stays is a warning (it would keep serving), never the stage's failure. */
 async function removeStrategyCopies(stage, copies, what) {
-    const names = copies.map(c => (0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_8__/* .displayName */ .QC)(c.object)).join(', ');
-    const left = await (0,_writes_js__WEBPACK_IMPORTED_MODULE_7__/* .removeCopies */ .wR)(stage.client, copies, line => (0,_report_log_js__WEBPACK_IMPORTED_MODULE_4__/* .info */ .p)(line)).catch((error) => [
+    const names = copies.map(c => (0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_7__/* .displayName */ .QC)(c.object)).join(', ');
+    const left = await (0,_writes_js__WEBPACK_IMPORTED_MODULE_6__/* .removeCopies */ .wR)(stage.client, copies, line => (0,_report_log_js__WEBPACK_IMPORTED_MODULE_3__/* .info */ .p)(line)).catch((error) => [
         `${names} (${error.message})`
     ]);
     if (left.length > 0)
-        (0,_stage_context_js__WEBPACK_IMPORTED_MODULE_5__/* .warn */ .R8)(stage.record, `${what} could not be removed: ${left.join(', ')}; delete it, or it keeps running the new version.`);
+        (0,_stage_context_js__WEBPACK_IMPORTED_MODULE_4__/* .warn */ .R8)(stage.record, `${what} could not be removed: ${left.join(', ')}; delete it, or it keeps running the new version.`);
     else
-        (0,_report_log_js__WEBPACK_IMPORTED_MODULE_4__/* .info */ .p)(`Removed ${what}: ${names}`);
+        (0,_report_log_js__WEBPACK_IMPORTED_MODULE_3__/* .info */ .p)(`Removed ${what}: ${names}`);
 }
 
 

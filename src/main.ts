@@ -68,7 +68,7 @@ export async function run(): Promise<void> {
     // apply: tiers in dependency order; it says what it wrote, even when it stopped half-way
     // (with prune, the ApplySet first records the new kinds too, so an interrupted run leaks nothing)
     if (applySet) await widenApplySet(stage, applySet)
-    const applied = await apply(stage, admitted, { smoke: sources.smoke })
+    const applied = await apply(stage, admitted, sources.smoke)
     try {
       if (!applied.ok) throw applied.error
       // wait (one deadline for everything), then smoke

@@ -9,6 +9,7 @@ import { formatDuration } from '../duration.js'
 import { withoutCredentials } from '../redact.js'
 import type { TargetAnswer } from '../smoke/run.js'
 import { escapeHtml } from './html.js'
+import { formatShare } from '../strategy/plan.js'
 import { planCounts, type PlanEntry } from './plan.js'
 import { stageResult, type StageRecord, type ResourceRecord, type StrategyRecord } from './record.js'
 
@@ -213,10 +214,9 @@ function strategySection(record: StrategyRecord | undefined): string {
   const head = `### Strategy: ${record.name}\n\n`
   if (record.steps.length === 0)
     return `${head}No step was taken: no live Deployment's pod template changed, or no Service selected its pods (see the warnings). Changes were applied as a rolling update.\n`
-  const share = (s: number) => `${Math.round(s * 1000) / 10}%`
   const rows = record.steps.map(step => [
     escapeHtml(step.name),
-    step.name === 'preview' ? 'none (preview)' : share(step.share),
+    step.name === 'preview' ? 'none (preview)' : formatShare(step.share),
     `${step.pods.new} new, ${step.pods.stable} stable`,
     formatDuration(step.durationMs),
     step.passed ? '✅ passed' : `❌ ${escapeHtml(step.failure ?? 'failed')}`
@@ -228,7 +228,7 @@ function strategySection(record: StrategyRecord | undefined): string {
       : record.outcome === 'stopped'
         ? `❌ Stopped: ${escapeHtml(record.deployments.join(', '))} never left the stable version${
             exposure && exposure.share > 0
-              ? `; the new version had at most ${share(exposure.share)} of the pods behind the Services (so about that share of the requests) for ${formatDuration(exposure.ms)}`
+              ? `; the new version had at most ${formatShare(exposure.share)} of the pods behind the Services (so about that share of the requests) for ${formatDuration(exposure.ms)}`
               : ', and the new version had none of the traffic'
           }.`
         : record.outcome === 'switched back'

@@ -28,6 +28,7 @@ import { stampConfigDigests, templateDigest, withTemplateDigest } from '../manif
 import { rollbackTargets } from '../kube/rollback.js'
 import type { StrategyName } from '../strategy/plan.js'
 import type { Judges } from '../strategy/steps.js'
+import type { SmokeChecks } from './verify.js'
 
 /** `written` is what the stage wrote, in plan order: all of it, or up to where it stopped. */
 export type Applied =
@@ -35,7 +36,12 @@ export type Applied =
   | { ok: true; written: PlannedObject[]; objects: AppliedObject[]; judged: boolean }
   | { ok: false; written: PlannedObject[]; error: unknown }
 
-export async function apply(stage: StageContext, admitted: Admitted, judges: Judges): Promise<Applied> {
+/** `smoke`: the stage's checks, which judge a canary's or blue-green's steps too. */
+export async function apply(
+  stage: StageContext,
+  admitted: Admitted,
+  smoke: SmokeChecks | undefined
+): Promise<Applied> {
   const { client, config, record } = stage
   const { plan, options } = admitted
   const started = Date.now()
@@ -86,9 +92,7 @@ export async function apply(stage: StageContext, admitted: Admitted, judges: Jud
     if (held.length > 0) {
       const promote = (which: readonly PlannedObject[]) =>
         applyPlanned(client, [[...which]], options, onApplied)
-      applied.push(
-        ...(await runStrategy(stage, held, { smoke: judges.smoke, upstream: admitted.upstream }, promote))
-      )
+      applied.push(...(await runStrategy(stage, held, { smoke, upstream: admitted.upstream }, promote)))
     } else if (config.strategy !== 'rolling')
       info(
         `strategy ${config.strategy}: no live Deployment's pod template changes, so there is no step to take`

@@ -99,11 +99,13 @@ export async function verify(stage: StageContext, input: VerifyInput): Promise<v
   // soak and analysis: it keeps doing so, its pods keep running and its metrics stay good, for a while.
   // After a canary or blue-green strategy they judged each step already: the smoke checks suffice.
   if (input.judged) return
+  await watchRelease(stage, input, { pods: rolledOut(outcome), soakMs: config.soakMs })
+}
+
+/** The pods each waited-for workload rolled out, as the wait last saw them. */
+export function rolledOut(outcome: WaitOutcome): V1Pod[] {
   const context = { pods: outcome.pods as V1Pod[], replicaSets: outcome.replicaSets as V1ReplicaSet[] }
-  await watchRelease(stage, input, {
-    pods: outcome.results.flatMap(r => rolledOutPods(r.object, context)),
-    soakMs: config.soakMs
-  })
+  return outcome.results.flatMap(r => rolledOutPods(r.object, context))
 }
 
 /** What a judgement watches: the pods of the new version, for how long, and where the smoke checks go. */

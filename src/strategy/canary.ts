@@ -13,8 +13,8 @@ import { displayName } from '../manifests/objects.js'
 import type { StrategyRecord } from '../report/record.js'
 import { info } from '../report/log.js'
 import type { StageContext } from '../stage/context.js'
-import { canaryDeployment, canaryReplicas, podShare } from './plan.js'
-import { percent, promoted, removeStrategyCopies, runStep, waitForNewPods, type Judges } from './steps.js'
+import { canaryDeployment, canaryReplicas, formatShare, podShare } from './plan.js'
+import { promoted, removeStrategyCopies, runStep, waitForNewPods, type Judges } from './steps.js'
 import { applyCopy, type Copy } from './writes.js'
 
 export async function runCanary(
@@ -47,7 +47,7 @@ export async function runCanary(
         judges,
         async () => {
           info(
-            `Canary ${weight}%: ${canaryPods} pod(s) of the new version beside ${stablePods} of the stable one, ${percent(stepShare)} of the pods the Services select`
+            `Canary ${weight}%: ${canaryPods} pod(s) of the new version beside ${stablePods} of the stable one, ${formatShare(stepShare)} of the pods the Services select`
           )
           exposedAt ??= Date.now()
           share = Math.max(share, stepShare)

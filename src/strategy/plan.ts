@@ -51,6 +51,9 @@ export function canaryReplicas(stableReplicas: number, weight: number): number {
   return Math.max(1, Math.floor((stableReplicas * weight) / (100 - weight) + 1e-9))
 }
 
+/** A share as the log and the summary say it: 0.0909 → "9.1%". */
+export const formatShare = (share: number) => `${Math.round(share * 1000) / 10}%`
+
 /** The share of pods (so, roughly, of requests) the canary has beside the stable version. */
 export function podShare(canary: number, stable: number): number {
   return canary + stable === 0 ? 0 : canary / (canary + stable)

@@ -4,14 +4,13 @@
  * smoke checks, soak and analysis, and writing each step into the record.
  */
 import * as core from '@actions/core'
-import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node'
+import type { V1Pod } from '@kubernetes/client-node'
 import { formatDuration } from '../duration.js'
-import { rolledOutPods } from '../kube/status/index.js'
 import { waitForReadiness } from '../kube/wait.js'
 import type { StrategyRecord, StrategyStep } from '../report/record.js'
 import { info } from '../report/log.js'
 import { warn, type StageContext } from '../stage/context.js'
-import { judge, waitFailure, type Judging, type VerifyInput } from '../stage/verify.js'
+import { judge, rolledOut, waitFailure, type Judging, type VerifyInput } from '../stage/verify.js'
 import { removeCopies, type Copy } from './writes.js'
 import type { AppliedObject, PlannedObject } from '../kube/apply.js'
 import { displayName, objectKey } from '../manifests/objects.js'
@@ -35,8 +34,7 @@ export async function waitForNewPods(
     })
   )
   if (outcome.state !== 'Current') throw waitFailure(outcome, config)
-  const context = { pods: outcome.pods as V1Pod[], replicaSets: outcome.replicaSets as V1ReplicaSet[] }
-  return outcome.results.flatMap(r => rolledOutPods(r.object, context))
+  return rolledOut(outcome)
 }
 
 /**
@@ -70,8 +68,6 @@ export async function runStep(
     if (measured.length > 0) entry.analysis = Object.fromEntries(measured.map(r => [r.name, r.value!]))
   }
 }
-
-export const percent = (share: number) => `${Math.round(share * 1000) / 10}%`
 
 /** The promoted Deployments as applied, each with its resource, to wait for. */
 export function promoted(applied: readonly AppliedObject[], held: readonly PlannedObject[]): Copy[] {
