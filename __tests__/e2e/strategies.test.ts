@@ -17,6 +17,7 @@ import { workspaceWith } from '../support/workspace.js'
 import { entryService, realNodeNamespace, requireRealNode, shopDeployment } from '../support/real-node.js'
 import { prometheusUrl } from '../support/prometheus.js'
 import { failed, startRequestLoop, type Answer } from '../support/request-loop.js'
+import { startFaultProxy, type SeenRequest } from '../support/fault-proxy.js'
 
 const namespaces: string[] = []
 afterAll(() => Promise.all(namespaces.map(deleteNamespace)))
@@ -330,5 +331,47 @@ describe('strategy: blue-green', () => {
     expect(entry.metadata!.annotations?.['kube-stage.dev/switched-from']).toBeUndefined()
     expect(await deploymentEnv(namespace)).toEqual({ APP_VERSION: '2.1.0' })
     expect(await gone(() => apps().readNamespacedDeployment({ name: 'shop-preview', namespace }))).toBe(true)
+  })
+})
+
+describe('off when unused', () => {
+  it('a rolling stage asks nothing a strategy would; a canary with no changed template asks what rolling does', async () => {
+    const proxy = await startFaultProxy()
+    // KWOK nodes play the pods: only the requests matter here.
+    const namespace = uniqueName('strategy-off')
+    namespaces.push(namespace)
+    await core().createNamespace({
+      body: { metadata: { name: namespace, labels: { environment: 'production' } } }
+    })
+    const run = async (version: string, inputs: Record<string, string> = {}): Promise<SeenRequest[]> => {
+      const from = proxy.seen.length
+      const result = await runAction(
+        {
+          manifests: 'app.yaml',
+          environment: 'production',
+          namespace,
+          kubeconfig: proxy.kubeconfig,
+          ...inputs
+        },
+        { workspace: workspaceWith({ 'app.yaml': app(version, {}, 2) }) }
+      )
+      expect(failureLine(result)).toBe('')
+      return proxy.seen.slice(from)
+    }
+    const strategyRequests = (seen: SeenRequest[]) =>
+      seen.filter(r => /\/services(\?|$)|-canary|-preview/.test(r.path))
+    // Query strings carry resource versions and timeouts that differ run to run.
+    const shape = (seen: SeenRequest[]) => seen.map(r => `${r.method} ${r.path.split('?')[0]}`).sort()
+    try {
+      await run('1.0.0')
+      const update = await run('2.0.0')
+      expect(strategyRequests(update)).toEqual([])
+
+      const rolling = await run('2.0.0')
+      const canary = await run('2.0.0', { strategy: 'canary' })
+      expect(shape(canary)).toEqual(shape(rolling))
+    } finally {
+      await proxy.close()
+    }
   })
 })
