@@ -25,12 +25,16 @@ __webpack_require__.r(__webpack_exports__);
 
 async function runBlueGreen(stage, changed, judges, promote) {
     const { client, config, record } = stage;
-    const live = await repairSwitched(stage, await (0,_writes_js__WEBPACK_IMPORTED_MODULE_5__/* .listServices */ .TD)(client, config.namespace));
+    const [listed, workloads] = await Promise.all([
+        (0,_writes_js__WEBPACK_IMPORTED_MODULE_5__/* .listServices */ .TD)(client, config.namespace),
+        (0,_writes_js__WEBPACK_IMPORTED_MODULE_5__/* .listWorkloads */ .DD)(client, config.namespace)
+    ]);
+    const live = await repairSwitched(stage, listed);
     // The Services that send the stable pods traffic: the stable (live) template's labels say which.
-    const serving = changed.map(p => (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .servicesOf */ .Yj)(p.live ?? p.object, live));
-    const unserved = changed.filter((_, i) => serving[i].length === 0);
-    const held = changed.filter((_, i) => serving[i].length > 0);
-    const services = serving.filter(s => s.length > 0);
+    const switchable = changed.map(p => (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .switchableServices */ .Ry)(p.live ?? p.object, live, workloads));
+    const unserved = changed.filter((_, i) => 'reason' in switchable[i]);
+    const held = changed.filter((_, i) => 'services' in switchable[i]);
+    const services = switchable.flatMap(s => ('services' in s ? [s.services] : []));
     const strategy = {
         name: 'blue-green',
         deployments: held.map(p => (0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_0__/* .displayName */ .QC)(p.object)),
@@ -39,7 +43,11 @@ async function runBlueGreen(stage, changed, judges, promote) {
     record.strategy = strategy;
     let inPlace = [];
     if (unserved.length > 0) {
-        (0,_stage_context_js__WEBPACK_IMPORTED_MODULE_2__/* .warn */ .R8)(record, `strategy blue-green: no Service in ${config.namespace} selects the pods of ${unserved.map(p => (0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_0__/* .displayName */ .QC)(p.object)).join(', ')}, so there is nothing to switch: updated in place.`);
+        for (const [i, p] of changed.entries()) {
+            const why = switchable[i];
+            if ('reason' in why)
+                (0,_stage_context_js__WEBPACK_IMPORTED_MODULE_2__/* .warn */ .R8)(record, `strategy blue-green: ${(0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_0__/* .displayName */ .QC)(p.object)} is updated in place: ${why.reason}.`);
+        }
         inPlace = await promote(unserved);
         if (held.length === 0)
             return inPlace;
@@ -239,6 +247,7 @@ async function removeStrategyCopies(stage, copies, what) {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   Bg: () => (/* binding */ SERVICES),
+/* harmony export */   DD: () => (/* binding */ listWorkloads),
 /* harmony export */   GH: () => (/* binding */ applyCopy),
 /* harmony export */   TD: () => (/* binding */ listServices),
 /* harmony export */   cf: () => (/* binding */ switchSelector),
@@ -273,9 +282,20 @@ async function removeCopies(client, copies, log) {
     const left = await (0,_kube_applyset_js__WEBPACK_IMPORTED_MODULE_1__/* .waitUntilGone */ .Ly)(client, members.filter((_, i) => deleted[i] === 'deleted'), REMOVE_TIMEOUT_MS, log);
     return left.map(m => `${m.object.kind}/${m.object.metadata.name}`);
 }
-async function listServices(client, namespace) {
-    const list = await client.getJson((0,_kube_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .collectionPath */ .yb)('v1', SERVICES, namespace));
-    return (list.items ?? []).map(s => ({ ...s, apiVersion: 'v1', kind: 'Service' }));
+async function list(client, apiVersion, resource, namespace) {
+    const items = (await client.getJson((0,_kube_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .collectionPath */ .yb)(apiVersion, resource, namespace))).items;
+    return (items ?? []).map(item => ({ ...item, apiVersion, kind: resource.kind }));
+}
+const listServices = (client, namespace) => list(client, 'v1', SERVICES, namespace);
+const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet'].map(kind => ({
+    name: `${kind.toLowerCase()}s`,
+    kind,
+    namespaced: true,
+    verbs: []
+}));
+/** The namespace's Deployments, StatefulSets and DaemonSets: whose pods a Service may also select. */
+async function listWorkloads(client, namespace) {
+    return (await Promise.all(WORKLOADS.map(r => list(client, 'apps/v1', r, namespace)))).flat();
 }
 /** Makes a live Service that selects `from` select exactly `to`; `remember`: keep `from` on it (the switch). */
 async function switchSelector(client, service, from, to, fieldManager, remember) {

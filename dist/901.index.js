@@ -170,6 +170,7 @@ async function removeStrategyCopies(stage, copies, what) {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   Bg: () => (/* binding */ SERVICES),
+/* harmony export */   DD: () => (/* binding */ listWorkloads),
 /* harmony export */   GH: () => (/* binding */ applyCopy),
 /* harmony export */   TD: () => (/* binding */ listServices),
 /* harmony export */   cf: () => (/* binding */ switchSelector),
@@ -204,9 +205,20 @@ async function removeCopies(client, copies, log) {
     const left = await (0,_kube_applyset_js__WEBPACK_IMPORTED_MODULE_1__/* .waitUntilGone */ .Ly)(client, members.filter((_, i) => deleted[i] === 'deleted'), REMOVE_TIMEOUT_MS, log);
     return left.map(m => `${m.object.kind}/${m.object.metadata.name}`);
 }
-async function listServices(client, namespace) {
-    const list = await client.getJson((0,_kube_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .collectionPath */ .yb)('v1', SERVICES, namespace));
-    return (list.items ?? []).map(s => ({ ...s, apiVersion: 'v1', kind: 'Service' }));
+async function list(client, apiVersion, resource, namespace) {
+    const items = (await client.getJson((0,_kube_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .collectionPath */ .yb)(apiVersion, resource, namespace))).items;
+    return (items ?? []).map(item => ({ ...item, apiVersion, kind: resource.kind }));
+}
+const listServices = (client, namespace) => list(client, 'v1', SERVICES, namespace);
+const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet'].map(kind => ({
+    name: `${kind.toLowerCase()}s`,
+    kind,
+    namespaced: true,
+    verbs: []
+}));
+/** The namespace's Deployments, StatefulSets and DaemonSets: whose pods a Service may also select. */
+async function listWorkloads(client, namespace) {
+    return (await Promise.all(WORKLOADS.map(r => list(client, 'apps/v1', r, namespace)))).flat();
 }
 /** Makes a live Service that selects `from` select exactly `to`; `remember`: keep `from` on it (the switch). */
 async function switchSelector(client, service, from, to, fieldManager, remember) {

@@ -334,6 +334,55 @@ describe('strategy: blue-green', () => {
   })
 })
 
+describe('blue-green on KWOK nodes', () => {
+  it("updates in place, with a warning, a Deployment whose Service also selects another workload's pods", async () => {
+    const namespace = uniqueName('strategy-shared')
+    namespaces.push(namespace)
+    await core().createNamespace({
+      body: { metadata: { name: namespace, labels: { environment: 'production' } } }
+    })
+    const deployment = (name: string, version: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${name} }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name}, tier: web } }
+    spec:
+      containers: [{ name: app, image: ghcr.io/example/shop:1.0.0, env: [{ name: APP_VERSION, value: '${version}' }] }]
+`
+    const manifests = (version: string) =>
+      `${deployment('shop', version)}---
+${deployment('admin', '1.0.0')}---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec: { selector: { tier: web }, ports: [{ port: 80, targetPort: 8080 }] }
+`
+    const run = (version: string, inputs: Record<string, string> = {}) =>
+      runAction(
+        { manifests: 'app.yaml', environment: 'production', namespace, ...inputs },
+        {
+          workspace: workspaceWith({ 'app.yaml': manifests(version) }),
+          env: { KUBECONFIG: kubeconfigPath() }
+        }
+      )
+    expect(failureLine(await run('1.0.0'))).toBe('')
+
+    const update = await run('2.0.0', { strategy: 'blue-green' })
+    expect(failureLine(update)).toBe('')
+    expect(update.stdout).toContain(
+      '::warning::strategy blue-green: Deployment/shop is updated in place: Service/web also selects the pods of Deployment/admin, which a switch would cut off.'
+    )
+    expect(JSON.parse(update.outputs['release-json']).strategy).toEqual({ name: 'blue-green', steps: [] })
+    expect(await deploymentEnv(namespace)).toEqual({ APP_VERSION: '2.0.0' })
+    const web = await core().readNamespacedService({ name: 'web', namespace })
+    expect(web.spec!.selector).toEqual({ tier: 'web' })
+    expect(await gone(() => apps().readNamespacedDeployment({ name: 'shop-preview', namespace }))).toBe(true)
+  })
+})
+
 describe('off when unused', () => {
   it('a rolling stage asks nothing a strategy would; a canary with no changed template asks what rolling does', async () => {
     const proxy = await startFaultProxy()

@@ -22,11 +22,11 @@ import {
   previewSelector,
   previewService,
   serviceSelector,
-  servicesOf,
+  switchableServices,
   switchedFrom
 } from './plan.js'
 import { promoted, removeStrategyCopies, runStep, waitForNewPods, type Judges } from './steps.js'
-import { applyCopy, listServices, SERVICES, switchSelector, type Copy } from './writes.js'
+import { applyCopy, listServices, listWorkloads, SERVICES, switchSelector, type Copy } from './writes.js'
 
 interface Switched {
   service: KubeObject
@@ -43,12 +43,16 @@ export async function runBlueGreen(
   promote: (deployments: readonly PlannedObject[]) => Promise<AppliedObject[]>
 ): Promise<AppliedObject[]> {
   const { client, config, record } = stage
-  const live = await repairSwitched(stage, await listServices(client, config.namespace))
+  const [listed, workloads] = await Promise.all([
+    listServices(client, config.namespace),
+    listWorkloads(client, config.namespace)
+  ])
+  const live = await repairSwitched(stage, listed)
   // The Services that send the stable pods traffic: the stable (live) template's labels say which.
-  const serving = changed.map(p => servicesOf(p.live ?? p.object, live))
-  const unserved = changed.filter((_, i) => serving[i].length === 0)
-  const held = changed.filter((_, i) => serving[i].length > 0)
-  const services = serving.filter(s => s.length > 0)
+  const switchable = changed.map(p => switchableServices(p.live ?? p.object, live, workloads))
+  const unserved = changed.filter((_, i) => 'reason' in switchable[i])
+  const held = changed.filter((_, i) => 'services' in switchable[i])
+  const services = switchable.flatMap(s => ('services' in s ? [s.services] : []))
   const strategy: StrategyRecord = {
     name: 'blue-green',
     deployments: held.map(p => displayName(p.object)),
@@ -57,10 +61,11 @@ export async function runBlueGreen(
   record.strategy = strategy
   let inPlace: AppliedObject[] = []
   if (unserved.length > 0) {
-    warn(
-      record,
-      `strategy blue-green: no Service in ${config.namespace} selects the pods of ${unserved.map(p => displayName(p.object)).join(', ')}, so there is nothing to switch: updated in place.`
-    )
+    for (const [i, p] of changed.entries()) {
+      const why = switchable[i]
+      if ('reason' in why)
+        warn(record, `strategy blue-green: ${displayName(p.object)} is updated in place: ${why.reason}.`)
+    }
     inPlace = await promote(unserved)
     if (held.length === 0) return inPlace
   }

@@ -118,6 +118,34 @@ export function servicesOf(deployment: KubeObject, services: readonly KubeObject
   return services.filter(s => selects(serviceSelector(s), labels))
 }
 
+/**
+ * What blue-green can switch for a live Deployment: the Services that select its pods, or why
+ * it cannot (it is then updated in place). A Service that also selects another workload's pods
+ * cannot be switched: its selector would then leave that workload out.
+ */
+export function switchableServices(
+  deployment: KubeObject,
+  services: readonly KubeObject[],
+  workloads: readonly KubeObject[]
+): { services: KubeObject[] } | { reason: string } {
+  const serving = servicesOf(deployment, services)
+  if (serving.length === 0) return { reason: 'no Service selects its pods, so there is nothing to switch' }
+  for (const service of serving) {
+    const other = workloads.find(
+      w =>
+        !(w.kind === deployment.kind && w.metadata.name === deployment.metadata.name) &&
+        // A copy left by an interrupted stage is not another workload: this stage replaces it.
+        !w.metadata.annotations?.[COPY_OF_ANNOTATION] &&
+        selects(serviceSelector(service), specOf(w).template?.metadata?.labels ?? {})
+    )
+    if (other)
+      return {
+        reason: `Service/${service.metadata.name} also selects the pods of ${other.kind}/${other.metadata.name}, which a switch would cut off`
+      }
+  }
+  return { services: serving }
+}
+
 export const serviceSelector = (service: KubeObject) =>
   (service.spec as { selector?: Labels } | undefined)?.selector
 

@@ -57,9 +57,30 @@ export async function removeCopies(
   return left.map(m => `${m.object.kind}/${m.object.metadata.name}`)
 }
 
-export async function listServices(client: KubeClient, namespace: string): Promise<KubeObject[]> {
-  const list = await client.getJson<{ items?: KubeObject[] }>(collectionPath('v1', SERVICES, namespace))
-  return (list.items ?? []).map(s => ({ ...s, apiVersion: 'v1', kind: 'Service' }))
+async function list(
+  client: KubeClient,
+  apiVersion: string,
+  resource: ApiResource,
+  namespace: string
+): Promise<KubeObject[]> {
+  const items = (
+    await client.getJson<{ items?: KubeObject[] }>(collectionPath(apiVersion, resource, namespace))
+  ).items
+  return (items ?? []).map(item => ({ ...item, apiVersion, kind: resource.kind }))
+}
+
+export const listServices = (client: KubeClient, namespace: string) => list(client, 'v1', SERVICES, namespace)
+
+const WORKLOADS: ApiResource[] = ['Deployment', 'StatefulSet', 'DaemonSet'].map(kind => ({
+  name: `${kind.toLowerCase()}s`,
+  kind,
+  namespaced: true,
+  verbs: []
+}))
+
+/** The namespace's Deployments, StatefulSets and DaemonSets: whose pods a Service may also select. */
+export async function listWorkloads(client: KubeClient, namespace: string): Promise<KubeObject[]> {
+  return (await Promise.all(WORKLOADS.map(r => list(client, 'apps/v1', r, namespace)))).flat()
 }
 
 /** Makes a live Service that selects `from` select exactly `to`; `remember`: keep `from` on it (the switch). */

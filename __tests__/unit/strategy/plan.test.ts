@@ -13,6 +13,7 @@ import {
   servicesOf,
   SWITCHED_FROM_ANNOTATION,
   switchedFrom,
+  switchableServices,
   TRACK_LABEL
 } from '../../../src/strategy/plan.js'
 import type { KubeObject } from '../../../src/manifests/types.js'
@@ -336,5 +337,65 @@ describe('switchedFrom', () => {
     ['a value that is not a string', { [SWITCHED_FROM_ANNOTATION]: '{"app":1}' }]
   ])('is undefined for %s', (_, annotations) => {
     expect(switchedFrom(service(annotations))).toBeUndefined()
+  })
+})
+
+describe('switchableServices', () => {
+  const workload = (
+    kind: string,
+    name: string,
+    labels: Record<string, string>,
+    annotations?: Record<string, string>
+  ): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind,
+    metadata: { name, annotations },
+    spec: { template: { metadata: { labels } } }
+  })
+  const service = (name: string, selector: Record<string, string>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name },
+    spec: { selector }
+  })
+  const shop = workload('Deployment', 'shop', { app: 'shop', tier: 'web' })
+
+  it('gives the Services that select only its pods', () => {
+    const services = [service('shop', { app: 'shop' }), service('db', { app: 'db' })]
+    expect(switchableServices(shop, services, [shop, workload('StatefulSet', 'db', { app: 'db' })])).toEqual({
+      services: [services[0]]
+    })
+  })
+
+  it('refuses when no Service selects its pods', () => {
+    expect(switchableServices(shop, [service('db', { app: 'db' })], [shop])).toEqual({
+      reason: 'no Service selects its pods, so there is nothing to switch'
+    })
+  })
+
+  it("refuses a Service that also selects another workload's pods: the switch would cut them off", () => {
+    const admin = workload('Deployment', 'admin', { app: 'admin', tier: 'web' })
+    expect(
+      switchableServices(
+        shop,
+        [service('shop', { app: 'shop' }), service('web', { tier: 'web' })],
+        [shop, admin]
+      )
+    ).toEqual({
+      reason: 'Service/web also selects the pods of Deployment/admin, which a switch would cut off'
+    })
+  })
+
+  it('does not count a copy an interrupted stage left (this stage replaces it) as another workload', () => {
+    const canary = workload(
+      'Deployment',
+      'shop-canary',
+      { app: 'shop', tier: 'web', [TRACK_LABEL]: 'canary' },
+      {
+        [COPY_OF_ANNOTATION]: 'shop'
+      }
+    )
+    const services = [service('shop', { app: 'shop' })]
+    expect(switchableServices(shop, services, [shop, canary])).toEqual({ services })
   })
 })
