@@ -97,12 +97,12 @@ async function runBlueGreen(stage, changed, judges, promote) {
             return { pods: previewPods, soakMs: config.rollbackWindowMs };
         });
         (0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .p)(`The rollback window passed: updating ${strategy.deployments.join(', ')}, then switching the Services back to them`);
-        const applied = [...inPlace, ...(await promote(held))];
-        await (0,_steps_js__WEBPACK_IMPORTED_MODULE_4__/* .waitForNewPods */ .n)(stage, (0,_steps_js__WEBPACK_IMPORTED_MODULE_4__/* .promoted */ .tU)(applied, held), `${strategy.deployments.join(', ')} at the new version`);
+        const updated = await promote(held);
+        await (0,_steps_js__WEBPACK_IMPORTED_MODULE_4__/* .waitForNewPods */ .n)(stage, (0,_steps_js__WEBPACK_IMPORTED_MODULE_4__/* .promoted */ .tU)(updated, held), `${strategy.deployments.join(', ')} at the new version`);
         await switchBack(stage, switched);
         switched.length = 0;
         strategy.outcome = 'promoted';
-        return applied;
+        return [...inPlace, ...updated];
     }
     catch (error) {
         if (switched.length > 0) {
@@ -193,7 +193,7 @@ async function waitForNewPods(stage, targets, what) {
     return (0,_stage_verify_js__WEBPACK_IMPORTED_MODULE_5__/* .rolledOut */ .Tj)(outcome);
 }
 /**
- * Runs one step: `body` brings the new version to where the step judges it and returns
+ * Runs one step: `prepare` brings the new version to where the step judges it and returns
  * its pods and how they are judged; the step is recorded as it goes, so a failure says
  * which step it was.
  */
@@ -234,7 +234,7 @@ async function removeStrategyCopies(stage, copies, what) {
         `${names} (${error.message})`
     ]);
     if (left.length > 0)
-        (0,_stage_context_js__WEBPACK_IMPORTED_MODULE_4__/* .warn */ .R8)(stage.record, `${what} could not be removed: ${left.join(', ')}; delete it, or it keeps running the new version.`);
+        (0,_stage_context_js__WEBPACK_IMPORTED_MODULE_4__/* .warn */ .R8)(stage.record, `${what.replace(/^./, c => c.toUpperCase())} could not be removed: ${left.join(', ')}; delete it, or it keeps running the new version.`);
     else
         (0,_report_log_js__WEBPACK_IMPORTED_MODULE_3__/* .info */ .p)(`Removed ${what}: ${names}`);
 }

@@ -335,42 +335,53 @@ describe('strategy: blue-green', () => {
 })
 
 describe('blue-green on KWOK nodes', () => {
-  it("updates in place, with a warning, a Deployment whose Service also selects another workload's pods", async () => {
-    const namespace = uniqueName('strategy-shared')
-    namespaces.push(namespace)
-    await core().createNamespace({
-      body: { metadata: { name: namespace, labels: { environment: 'production' } } }
-    })
-    const deployment = (name: string, version: string) => `apiVersion: apps/v1
+  const deployment = (
+    name: string,
+    version: string,
+    labels = `app: ${name}, tier: web`
+  ) => `apiVersion: apps/v1
 kind: Deployment
 metadata: { name: ${name} }
 spec:
   replicas: 2
   selector: { matchLabels: { app: ${name} } }
   template:
-    metadata: { labels: { app: ${name}, tier: web } }
+    metadata: { labels: { ${labels} } }
     spec:
       containers: [{ name: app, image: ghcr.io/example/shop:1.0.0, env: [{ name: APP_VERSION, value: '${version}' }] }]
 `
-    const manifests = (version: string) =>
-      `${deployment('shop', version)}---
-${deployment('admin', '1.0.0')}---
-apiVersion: v1
+  const service = (name: string, selector: string) => `apiVersion: v1
 kind: Service
-metadata: { name: web }
-spec: { selector: { tier: web }, ports: [{ port: 80, targetPort: 8080 }] }
+metadata: { name: ${name} }
+spec: { selector: { ${selector} }, ports: [{ port: 80, targetPort: 8080 }] }
 `
-    const run = (version: string, inputs: Record<string, string> = {}) =>
-      runAction(
-        { manifests: 'app.yaml', environment: 'production', namespace, ...inputs },
-        {
-          workspace: workspaceWith({ 'app.yaml': manifests(version) }),
-          env: { KUBECONFIG: kubeconfigPath() }
-        }
-      )
-    expect(failureLine(await run('1.0.0'))).toBe('')
+  async function kwokNamespace(): Promise<string> {
+    const namespace = uniqueName('strategy-kwok')
+    namespaces.push(namespace)
+    await core().createNamespace({
+      body: { metadata: { name: namespace, labels: { environment: 'production' } } }
+    })
+    return namespace
+  }
+  const run = (namespace: string, objects: string[], inputs: Record<string, string> = {}) =>
+    runAction(
+      { manifests: 'app.yaml', environment: 'production', namespace, ...inputs },
+      {
+        workspace: workspaceWith({ 'app.yaml': objects.join('---\n') }),
+        env: { KUBECONFIG: kubeconfigPath() }
+      }
+    )
 
-    const update = await run('2.0.0', { strategy: 'blue-green' })
+  it("updates in place, with a warning, a Deployment whose Service also selects another workload's pods", async () => {
+    const namespace = await kwokNamespace()
+    const objects = (version: string) => [
+      deployment('shop', version),
+      deployment('admin', '1.0.0'),
+      service('web', 'tier: web')
+    ]
+    expect(failureLine(await run(namespace, objects('1.0.0')))).toBe('')
+
+    const update = await run(namespace, objects('2.0.0'), { strategy: 'blue-green' })
     expect(failureLine(update)).toBe('')
     expect(update.stdout).toContain(
       '::warning::strategy blue-green: Deployment/shop is updated in place: Service/web also selects the pods of Deployment/admin, which a switch would cut off.'
@@ -380,6 +391,37 @@ spec: { selector: { tier: web }, ports: [{ port: 80, targetPort: 8080 }] }
     const web = await core().readNamespacedService({ name: 'web', namespace })
     expect(web.spec!.selector).toEqual({ tier: 'web' })
     expect(await gone(() => apps().readNamespacedDeployment({ name: 'shop-preview', namespace }))).toBe(true)
+  })
+
+  it('switches what it can: a Deployment no Service selects is updated in place, the other goes through the preview', async () => {
+    const namespace = await kwokNamespace()
+    const objects = (version: string) => [
+      deployment('shop', version, 'app: shop'),
+      deployment('worker', version, 'app: worker'),
+      service('shop', 'app: shop')
+    ]
+    expect(failureLine(await run(namespace, objects('1.0.0')))).toBe('')
+
+    const update = await run(namespace, objects('2.0.0'), { strategy: 'blue-green', 'rollback-window': '1s' })
+    expect(failureLine(update)).toBe('')
+    expect(update.stdout).toContain(
+      '::warning::strategy blue-green: Deployment/worker is updated in place: no Service selects its pods, so there is nothing to switch.'
+    )
+    expect(JSON.parse(update.outputs['release-json']).strategy).toMatchObject({
+      name: 'blue-green',
+      outcome: 'promoted',
+      steps: [
+        { name: 'preview', passed: true },
+        { name: 'switched', passed: true }
+      ]
+    })
+    expect(update.stdout).toContain('Blue-green: switched Service/shop to the new version')
+    expect(await deploymentEnv(namespace, 'shop')).toEqual({ APP_VERSION: '2.0.0' })
+    expect(await deploymentEnv(namespace, 'worker')).toEqual({ APP_VERSION: '2.0.0' })
+    const shop = await core().readNamespacedService({ name: 'shop', namespace })
+    expect(shop.spec!.selector).toEqual({ app: 'shop' })
+    const left = await apps().listNamespacedDeployment({ namespace })
+    expect(left.items.map(d => d.metadata!.name).sort()).toEqual(['shop', 'worker'])
   })
 })
 

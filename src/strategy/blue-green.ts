@@ -142,16 +142,16 @@ export async function runBlueGreen(
     info(
       `The rollback window passed: updating ${strategy.deployments.join(', ')}, then switching the Services back to them`
     )
-    const applied = [...inPlace, ...(await promote(held))]
+    const updated = await promote(held)
     await waitForNewPods(
       stage,
-      promoted(applied, held),
+      promoted(updated, held),
       `${strategy.deployments.join(', ')} at the new version`
     )
     await switchBack(stage, switched)
     switched.length = 0
     strategy.outcome = 'promoted'
-    return applied
+    return [...inPlace, ...updated]
   } catch (error) {
     if (switched.length > 0) {
       await switchBack(stage, switched).catch((failure: Error) =>

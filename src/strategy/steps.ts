@@ -38,7 +38,7 @@ export async function waitForNewPods(
 }
 
 /**
- * Runs one step: `body` brings the new version to where the step judges it and returns
+ * Runs one step: `prepare` brings the new version to where the step judges it and returns
  * its pods and how they are judged; the step is recorded as it goes, so a failure says
  * which step it was.
  */
@@ -90,7 +90,7 @@ export async function removeStrategyCopies(
   if (left.length > 0)
     warn(
       stage.record,
-      `${what} could not be removed: ${left.join(', ')}; delete it, or it keeps running the new version.`
+      `${what.replace(/^./, c => c.toUpperCase())} could not be removed: ${left.join(', ')}; delete it, or it keeps running the new version.`
     )
   else info(`Removed ${what}: ${names}`)
 }
