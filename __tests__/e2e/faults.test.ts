@@ -125,7 +125,9 @@ it('a watch answered with 410 Gone is re-listed and the stage passes', async () 
       }
       return 'pass'
     },
-    { 'app.yaml': deploymentYaml('web', { replicas: 2 }) }
+    // Not available for 2 s after its pods are ready: never Current at the wait's first list (KWOK's
+    // pods can be ready by then on a busy machine), so the wait must watch.
+    { 'app.yaml': deploymentYaml('web', { replicas: 2, extraSpec: '  minReadySeconds: 2\n' }) }
   )
   expect(gone).toBe(true)
   expect(errorLine(run)).toBe('')
