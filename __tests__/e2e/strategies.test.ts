@@ -41,9 +41,10 @@ const SMOKE = `${CHECKS}analysis:
   metrics:
     - name: error-rate
       query: '${POD_ERROR_RATE}'
-      count: 3
-      # A new pod's first scrape can come after the first measurement.
-      inconclusiveLimit: 1
+      count: 4
+      # Prometheus discovers and first scrapes a new pod a few seconds after it is ready, later on a
+      # busy machine: up to two measurements may find no data yet.
+      inconclusiveLimit: 2
       successCondition: result < 0.05
 `
 
@@ -90,7 +91,8 @@ async function production(replicas = REPLICAS): Promise<{ namespace: string; url
   namespaces.push(namespace)
   await realNodeNamespace(namespace, 'production')
   const url = await entryService(namespace, 'shop')
-  const first = await stage(namespace, url, app('1.0.0', {}, replicas), { strategy: 'canary' })
+  // The version users have now: smoke checks only (nothing to measure against yet).
+  const first = await stage(namespace, url, app('1.0.0', {}, replicas), { strategy: 'canary' }, CHECKS)
   expect(failureLine(first)).toBe('')
   // A first deploy has nothing serving yet: there is nothing to take step by step.
   expect(first.stdout).toContain("no live Deployment's pod template changes, so there is no step to take")
@@ -136,7 +138,7 @@ describe('strategy: canary', () => {
 
     expect(run.outputs['failure-reason']).toBe('AnalysisFailed')
     expect(failureLine(run)).toMatch(
-      /error-rate: 1 of [1-3] measurement\(s\) failed result < 0\.05 \(measured 0\.\d+/
+      /error-rate: 1 of [1-4] measurement\(s\) failed result < 0\.05 \(measured 0\.\d+/
     )
     const release = JSON.parse(run.outputs['release-json'])
     expect(release.strategy).toMatchObject({ name: 'canary', outcome: 'stopped' })
