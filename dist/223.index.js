@@ -41,19 +41,16 @@ async function runBlueGreen(stage, changed, judges, promote) {
         steps: []
     };
     record.strategy = strategy;
-    let inPlace = [];
-    if (unserved.length > 0) {
-        for (const [i, p] of changed.entries()) {
-            const why = switchable[i];
-            if ('reason' in why)
-                (0,_stage_context_js__WEBPACK_IMPORTED_MODULE_2__/* .warn */ .R8)(record, `strategy blue-green: ${(0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_0__/* .displayName */ .QC)(p.object)} is updated in place: ${why.reason}.`);
-        }
-        inPlace = await promote(unserved);
-        if (held.length === 0)
-            return inPlace;
+    for (const [i, p] of changed.entries()) {
+        const why = switchable[i];
+        if ('reason' in why)
+            (0,_stage_context_js__WEBPACK_IMPORTED_MODULE_2__/* .warn */ .R8)(record, `strategy blue-green: ${(0,_manifests_objects_js__WEBPACK_IMPORTED_MODULE_0__/* .displayName */ .QC)(p.object)} is updated in place: ${why.reason}.`);
     }
-    const replicas = held.map(p => p.live?.spec?.replicas ?? 1);
-    const newPods = replicas.reduce((a, b) => a + b, 0);
+    const inPlace = unserved.length > 0 ? await promote(unserved) : [];
+    if (held.length === 0)
+        return inPlace;
+    const replicas = held.map(p => (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .liveReplicas */ .qD)(p.live));
+    const newPods = (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .sum */ .cz)(replicas);
     const copies = [];
     const switched = [];
     let switchedAt;

@@ -27,15 +27,15 @@ async function runCanary(stage, held, judges, promote) {
         steps: []
     };
     record.strategy = strategy;
-    const stable = held.map(p => p.live?.spec?.replicas ?? 1);
-    const stablePods = stable.reduce((a, b) => a + b, 0);
+    const stable = held.map(p => (0,_plan_js__WEBPACK_IMPORTED_MODULE_4__/* .liveReplicas */ .qD)(p.live));
+    const stablePods = (0,_plan_js__WEBPACK_IMPORTED_MODULE_4__/* .sum */ .cz)(stable);
     const copies = [];
     let exposedAt;
     let share = 0;
     try {
         for (const weight of config.canarySteps) {
             const counts = stable.map(n => (0,_plan_js__WEBPACK_IMPORTED_MODULE_4__/* .canaryReplicas */ .Gy)(n, weight));
-            const canaryPods = counts.reduce((a, b) => a + b, 0);
+            const canaryPods = (0,_plan_js__WEBPACK_IMPORTED_MODULE_4__/* .sum */ .cz)(counts);
             const stepShare = (0,_plan_js__WEBPACK_IMPORTED_MODULE_4__/* .podShare */ .Fr)(canaryPods, stablePods);
             await (0,_steps_js__WEBPACK_IMPORTED_MODULE_2__/* .runStep */ .eg)(stage, strategy, { name: `canary ${weight}%`, share: stepShare, pods: { new: canaryPods, stable: stablePods } }, judges, async () => {
                 (0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .p)(`Canary ${weight}%: ${canaryPods} pod(s) of the new version beside ${stablePods} of the stable one, ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_4__/* .formatShare */ .T1)(stepShare)} of the pods the Services select`);

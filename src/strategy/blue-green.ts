@@ -18,10 +18,12 @@ import { info } from '../report/log.js'
 import { warn, type StageContext } from '../stage/context.js'
 import { formatDuration } from '../duration.js'
 import {
+  liveReplicas,
   previewDeployment,
   previewSelector,
   previewService,
   serviceSelector,
+  sum,
   switchableServices,
   switchedFrom
 } from './plan.js'
@@ -59,18 +61,15 @@ export async function runBlueGreen(
     steps: []
   }
   record.strategy = strategy
-  let inPlace: AppliedObject[] = []
-  if (unserved.length > 0) {
-    for (const [i, p] of changed.entries()) {
-      const why = switchable[i]
-      if ('reason' in why)
-        warn(record, `strategy blue-green: ${displayName(p.object)} is updated in place: ${why.reason}.`)
-    }
-    inPlace = await promote(unserved)
-    if (held.length === 0) return inPlace
+  for (const [i, p] of changed.entries()) {
+    const why = switchable[i]
+    if ('reason' in why)
+      warn(record, `strategy blue-green: ${displayName(p.object)} is updated in place: ${why.reason}.`)
   }
-  const replicas = held.map(p => (p.live?.spec as { replicas?: number } | undefined)?.replicas ?? 1)
-  const newPods = replicas.reduce((a, b) => a + b, 0)
+  const inPlace = unserved.length > 0 ? await promote(unserved) : []
+  if (held.length === 0) return inPlace
+  const replicas = held.map(p => liveReplicas(p.live))
+  const newPods = sum(replicas)
   const copies: Copy[] = []
   const switched: Switched[] = []
   let switchedAt: number | undefined

@@ -13,7 +13,7 @@ import { displayName } from '../manifests/objects.js'
 import type { StrategyRecord } from '../report/record.js'
 import { info } from '../report/log.js'
 import type { StageContext } from '../stage/context.js'
-import { canaryDeployment, canaryReplicas, formatShare, podShare } from './plan.js'
+import { canaryDeployment, canaryReplicas, formatShare, liveReplicas, podShare, sum } from './plan.js'
 import { promoted, removeStrategyCopies, runStep, waitForNewPods, type Judges } from './steps.js'
 import { applyCopy, type Copy } from './writes.js'
 
@@ -30,15 +30,15 @@ export async function runCanary(
     steps: []
   }
   record.strategy = strategy
-  const stable = held.map(p => (p.live?.spec as { replicas?: number } | undefined)?.replicas ?? 1)
-  const stablePods = stable.reduce((a, b) => a + b, 0)
+  const stable = held.map(p => liveReplicas(p.live))
+  const stablePods = sum(stable)
   const copies: Copy[] = []
   let exposedAt: number | undefined
   let share = 0
   try {
     for (const weight of config.canarySteps) {
       const counts = stable.map(n => canaryReplicas(n, weight))
-      const canaryPods = counts.reduce((a, b) => a + b, 0)
+      const canaryPods = sum(counts)
       const stepShare = podShare(canaryPods, stablePods)
       await runStep(
         stage,

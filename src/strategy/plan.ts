@@ -51,6 +51,15 @@ export function canaryReplicas(stableReplicas: number, weight: number): number {
   return Math.max(1, Math.floor((stableReplicas * weight) / (100 - weight) + 1e-9))
 }
 
+/**
+ * The live Deployment's replica count, which the copies are sized by: the stable version's
+ * pods as they are (an autoscaler may own the count), 1 when the field is unset, as the API defaults it.
+ */
+export const liveReplicas = (live: KubeObject | undefined): number =>
+  (live?.spec as { replicas?: number } | undefined)?.replicas ?? 1
+
+export const sum = (counts: readonly number[]): number => counts.reduce((a, b) => a + b, 0)
+
 /** A share as the log and the summary say it: 0.0909 → "9.1%". */
 export const formatShare = (share: number) => `${Math.round(share * 1000) / 10}%`
 
